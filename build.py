@@ -1,0 +1,88 @@
+#!/usr/bin/env python3
+"""pressrun's command line: python build.py build|check|styles …"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from pressrun.diagnostics import Diagnostic, PressrunError
+from pressrun.project import Project, find_project
+
+
+class UserError(click.ClickException):
+    """Every user error ends here: printed once, exit code 1, no traceback."""
+
+    def format_message(self) -> str:
+        return self.message
+
+    def show(self, file=None) -> None:
+        click.echo(self.format_message(), err=True)
+
+
+def project_of(ctx: click.Context) -> Project:
+    return ctx.obj
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--project", "project_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=None, help="Project folder (default: the one holding this script).")
+@click.pass_context
+def cli(ctx: click.Context, project_dir: Path | None) -> None:
+    """pressrun builds printable publications from YAML content and recorded references."""
+    start = project_dir or Path(__file__).resolve().parent
+    try:
+        ctx.obj = find_project(start)
+    except PressrunError as exc:
+        raise UserError(str(exc)) from None
+
+
+@cli.command()
+@click.argument("publications", nargs=-1)
+@click.option("--lang", "langs", multiple=True, help="Build only this language (repeatable).")
+@click.option("--format", "formats", multiple=True,
+              help="Build only this format, e.g. handout (repeatable).")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.pass_context
+def build(ctx, publications, langs, formats, strict):
+    """Build PUBLICATIONS (default: all) into output/<pub>/<lang>/<format>.pdf."""
+    from pressrun.pipeline import build as run_build
+
+    project = project_of(ctx)
+    warnings: list[Diagnostic] = []
+
+    def report(built):
+        click.echo(f"built {project.display(built.pdf)} ({built.seconds:.2f} s)")
+
+    def warn(diagnostic):
+        warnings.append(diagnostic)
+        click.echo(str(diagnostic), err=True)
+
+    started = time.perf_counter()
+    try:
+        built = run_build(project, list(publications), list(langs), list(formats),
+                          report=report, warn=warn)
+    except PressrunError as exc:
+        raise UserError(str(exc)) from None
+    click.echo(f"{len(built)} output(s) in {time.perf_counter() - started:.2f} s, "
+               f"{len(warnings)} warning(s)")
+    if strict and warnings:
+        raise UserError(f"--strict: {len(warnings)} warning(s) count as errors")
+
+
+@cli.command()
+@click.argument("word", required=False)
+def styles(word):
+    """List the CSL citation styles that can be named (those containing WORD)."""
+    from pressrun.text import style_names
+
+    for name in style_names():
+        if not word or word.lower() in name:
+            click.echo(name)
+
+
+if __name__ == "__main__":
+    sys.exit(cli())

@@ -1,0 +1,59 @@
+"""Where things are and what went wrong: locations, diagnostics and the one user-error type."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Location:
+    """A place in a source file; line and column count from 1."""
+
+    file: str
+    line: int = 0
+    column: int = 0
+
+    def __str__(self) -> str:
+        if not self.line:
+            return self.file
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One message for the user: where, how bad, a stable code, what is wrong, how to fix it."""
+
+    where: Location | None
+    message: str
+    code: str
+    hint: str = ""
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        head = f"{self.where}: " if self.where else ""
+        text = f"{head}{self.severity}: {self.message} [{self.code}]"
+        return f"{text}\n  hint: {self.hint}" if self.hint else text
+
+
+@dataclass
+class PressrunError(Exception):
+    """A user error: bad content, a missing tool or file. The CLI prints it; no traceback."""
+
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return "\n".join(str(d) for d in self.diagnostics)
+
+
+def fail(where: Location | None, message: str, code: str, hint: str = "") -> PressrunError:
+    """Build a user error holding a single diagnostic (to be raised by the caller)."""
+    return PressrunError([Diagnostic(where, message, code, hint)])
+
+
+def did_you_mean(word: str, choices) -> str:
+    """A hint naming the closest choices, or an empty string."""
+    close = difflib.get_close_matches(word, list(choices), n=3, cutoff=0.6)
+    if not close:
+        return ""
+    return "did you mean " + " or ".join(repr(c) for c in close) + "?"

@@ -1,0 +1,364 @@
+"""Stage 1, load: content/<pub>/*.yaml -> Publication, validated, every node with its file:line:col."""
+
+from __future__ import annotations
+
+import datetime
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import ClassVar
+from pathlib import Path
+
+import yaml
+
+from .diagnostics import Diagnostic, Location, PressrunError, did_you_mean
+from .project import Project
+from .references import Reference, read_references
+from .yamlnodes import YamlFile
+
+ID_PATTERN = r"[a-z0-9][a-z0-9-]{0,63}"
+PAPERS = ("a4", "letter")
+
+
+@dataclass
+class Inline:
+    """A piece of pandoc Markdown from the content, where it stands, and where it ends."""
+
+    source: str
+    where: Location
+    file: YamlFile = field(repr=False, compare=False)
+    span: tuple[int, int] = (0, 0)  # character offsets of the YAML scalar in file.text
+
+
+@dataclass
+class Paragraph:
+    kind: ClassVar[str] = "paragraph"
+    text: Inline
+
+
+@dataclass
+class Notice:
+    kind: ClassVar[str] = "notice"
+    text: Inline
+
+
+@dataclass
+class Quote:
+    kind: ClassVar[str] = "quote"
+    text: Inline
+    attribution: Inline | None = None
+
+
+@dataclass
+class ListBlock:
+    kind: ClassVar[str] = "list"
+    items: list[Inline]
+    ordered: bool = False
+
+
+@dataclass
+class Figure:
+    kind: ClassVar[str] = "figure"
+    image: Path
+    caption: Inline
+    alt: str
+    where: Location
+
+
+Block = Paragraph | Notice | Quote | ListBlock | Figure
+
+
+@dataclass
+class Section:
+    id: str
+    heading: Inline | None
+    blocks: list[Block]
+
+
+@dataclass
+class Article:
+    """The text of a publication in one language."""
+
+    lang: str
+    title: Inline
+    subtitle: Inline | None
+    sections: list[Section]
+    where: Location
+
+    def inlines(self) -> list[Inline]:
+        """Every piece of Markdown in reading order (the order notes are numbered in)."""
+        found = [self.title] + ([self.subtitle] if self.subtitle else [])
+        for section in self.sections:
+            if section.heading:
+                found.append(section.heading)
+            for block in section.blocks:
+                match block:
+                    case Paragraph(text) | Notice(text):
+                        found.append(text)
+                    case Quote(text, attribution):
+                        found += [text] + ([attribution] if attribution else [])
+                    case ListBlock(items):
+                        found += items
+                    case Figure(caption=caption):
+                        found.append(caption)
+        return found
+
+
+@dataclass
+class Edition:
+    version: str
+    date: datetime.date
+
+
+@dataclass
+class Attribution:
+    """The licence of the text and the work it is adapted from."""
+
+    license_name: str
+    license_url: str
+    source_title: str
+    source_publisher: str
+    source_url: str
+
+
+@dataclass
+class Publication:
+    id: str
+    folder: Path
+    languages: list[str]
+    formats: list[str]
+    paper: str
+    style: str
+    references_file: Path
+    references: list[Reference]
+    edition: Edition
+    attribution: Attribution
+    articles: dict[str, Article]
+    where: Location
+    warnings: list[Diagnostic] = field(default_factory=list)
+
+
+def load(project: Project, pub_id: str) -> Publication:
+    """Read and validate one publication; raise PressrunError listing every error found."""
+    folder = project.content / pub_id
+    meta_file = YamlFile(folder / "publication.yaml", project.display(folder / "publication.yaml"))
+    top = meta_file.mapping(
+        meta_file.root,
+        required=("id", "languages", "edition", "license", "source"),
+        optional=("formats", "paper", "style", "references"),
+        what="publication.yaml",
+    )
+    g = meta_file
+    pid = g.matching(top["id"], ID_PATTERN, "publication id",
+                     "use lowercase letters, digits and hyphens") if "id" in top else None
+    if pid and pid != pub_id:
+        g.error(top["id"], f"id '{pid}' differs from its folder name '{pub_id}'", "id-mismatch",
+                f"write 'id: {pub_id}' or rename the folder")
+    languages = g.strings(top["languages"], "languages") if "languages" in top else []
+    known_langs = project.languages()
+    for node, lang in zip(top["languages"].value if "languages" in top else [], languages,
+                          strict=False):
+        if lang not in known_langs:
+            g.error(node, f"unknown language '{lang}'", "unknown-language",
+                    did_you_mean(lang, known_langs)
+                    or f"add templates/labels/{lang}.yaml; known: {', '.join(known_langs)}")
+    formats = ["handout"]
+    if "formats" in top:
+        formats = g.strings(top["formats"], "formats")
+        known_formats = project.formats()
+        for node, name in zip(top["formats"].value, formats, strict=False):
+            if name not in known_formats:
+                g.error(node, f"unknown format '{name}'", "unknown-format",
+                        did_you_mean(name, known_formats)
+                        or f"known formats: {', '.join(known_formats)}")
+    paper = "a4"
+    if "paper" in top:
+        paper = g.string(top["paper"], "paper") or "a4"
+        if paper not in PAPERS:
+            g.error(top["paper"], f"unknown paper '{paper}'", "bad-value",
+                    f"use one of: {', '.join(PAPERS)}")
+    style = g.string(top["style"], "style") if "style" in top else None
+    style = style or "chicago-notes-bibliography"
+    edition = _edition(g, top.get("edition"))
+    attribution = _attribution(g, top.get("license"), top.get("source"))
+    ref_name = g.string(top["references"], "references") if "references" in top else None
+    ref_path = folder / (ref_name or "references.yaml")
+    g.raise_errors()
+
+    references = read_references(ref_path, project.display(ref_path))
+    articles = {}
+    errors = []
+    for lang in languages:
+        path = folder / f"{lang}.yaml"
+        try:
+            articles[lang] = _article(YamlFile(path, project.display(path)), lang)
+        except PressrunError as exc:
+            errors += exc.diagnostics
+    warnings: list[Diagnostic] = []
+    errors += _check_citations(articles.values(), references, warnings)
+    if errors:
+        raise PressrunError(errors)
+    return Publication(
+        id=pub_id, folder=folder, languages=languages, formats=formats, paper=paper, style=style,
+        references_file=ref_path, references=references, edition=edition,
+        attribution=attribution, articles=articles, where=g.where(meta_file.root),
+        warnings=warnings,
+    )
+
+
+# Pandoc's citation keys: a letter, digit or _, then word characters and inner punctuation.
+CITATION = re.compile(r"(?<![\w@])@\{?([A-Za-z0-9_](?:\w|[:.#$%&\-+?<>~/](?=\w))*)")
+
+
+def _check_citations(articles, references: list[Reference], warnings: list) -> list[Diagnostic]:
+    """Errors for unknown citation keys (with the closest known), warnings for unused sources."""
+    known = {ref.id for ref in references}
+    cited: set[str] = set()
+    errors = []
+    for article in articles:
+        for inline in article.inlines():
+            for match in CITATION.finditer(inline.source):
+                key = match.group(1)
+                cited.add(key)
+                if key in known:
+                    continue
+                start, end = inline.span
+                offset = inline.file.text.find("@" + key, start, end)
+                where = inline.file.at_offset(offset) if offset >= 0 else inline.where
+                errors.append(Diagnostic(
+                    where, f"unknown citation key '{key}'", "unknown-citation",
+                    did_you_mean(key, known) or "add it to the references file"))
+    for ref in references:
+        if ref.id not in cited:
+            warnings.append(Diagnostic(ref.where, f"reference '{ref.id}' is never cited",
+                                       "uncited-reference", "cite it or remove it",
+                                       severity="warning"))
+    return errors
+
+
+def _edition(g: YamlFile, node) -> Edition | None:
+    if node is None:
+        return None
+    keys = g.mapping(node, required=("version", "date"), what="edition")
+    version = (g.matching(keys["version"], r"\d+\.\d+\.\d+", "edition version",
+                          "use a semantic version such as 1.0.0")
+               if "version" in keys else None)
+    date = g.date(keys["date"], "edition date") if "date" in keys else None
+    return Edition(version or "", date or datetime.date(1970, 1, 1))
+
+
+def _attribution(g: YamlFile, license_node, source_node) -> Attribution | None:
+    if license_node is None or source_node is None:
+        return None
+    lic = g.mapping(license_node, required=("name",), optional=("url",), what="license")
+    src = g.mapping(source_node, required=("title",), optional=("publisher", "url"),
+                    what="source")
+
+    def text(keys, key, what):
+        return (g.string(keys[key], what) or "") if key in keys else ""
+
+    return Attribution(
+        license_name=text(lic, "name", "license name"), license_url=text(lic, "url", "license url"),
+        source_title=text(src, "title", "source title"),
+        source_publisher=text(src, "publisher", "source publisher"),
+        source_url=text(src, "url", "source url"),
+    )
+
+
+def _inline(f: YamlFile, node, what: str) -> Inline | None:
+    text = f.string(node, what)
+    if text is None:
+        return None
+    return Inline(text, f.where(node), f, (node.start_mark.index, node.end_mark.index))
+
+
+def _article(f: YamlFile, lang: str) -> Article:
+    top = f.mapping(f.root, required=("title", "sections"), optional=("subtitle",),
+                    what=f"{lang}.yaml")
+    title = _inline(f, top["title"], "title") if "title" in top else None
+    subtitle = _inline(f, top["subtitle"], "subtitle") if "subtitle" in top else None
+    sections = []
+    used_ids: set[str] = set()
+    for number, node in enumerate(f.sequence(top.get("sections"), "sections")
+                                  if "sections" in top else [], start=1):
+        section = _section(f, node, number, used_ids)
+        if section:
+            sections.append(section)
+    f.raise_errors()
+    return Article(lang, title, subtitle, sections, f.where(f.root))
+
+
+def _section(f: YamlFile, node, number: int, used_ids: set[str]) -> Section | None:
+    keys = f.mapping(node, required=("blocks",), optional=("heading", "id"), what="a section")
+    heading = _inline(f, keys["heading"], "heading") if "heading" in keys else None
+    if "id" in keys:
+        sid = f.matching(keys["id"], ID_PATTERN, "section id",
+                         "use lowercase letters, digits and hyphens")
+    else:
+        sid = _slug(heading.source) if heading else ""
+    sid = sid or f"section-{number}"
+    if sid in used_ids:
+        sid = f"{sid}-{number}"
+    used_ids.add(sid)
+    blocks = [b for b in (_block(f, n) for n in f.sequence(keys.get("blocks"), "blocks")
+                          if "blocks" in keys) if b]
+    return Section(sid, heading, blocks)
+
+
+BLOCK_KEYS = {
+    "paragraph": ((), ()),
+    "notice": ((), ()),
+    "quote": ((), ("attribution",)),
+    "list": ((), ("ordered",)),
+    "figure": (("caption", "alt"), ()),
+}
+
+
+def _block(f: YamlFile, node) -> Block | None:
+    if not isinstance(node, yaml.MappingNode):
+        text = _inline(f, node, "a paragraph")
+        return Paragraph(text) if text else None
+    kind = next((k.value for k, _ in node.value if k.value in BLOCK_KEYS), None)
+    if kind is None:
+        first = node.value[0][0] if node.value else node
+        f.error(first, "a block must be a paragraph (text) or a mapping with one of: "
+                + ", ".join(BLOCK_KEYS), "unknown-block",
+                did_you_mean(getattr(first, "value", ""), BLOCK_KEYS) or "")
+        return None
+    required, optional = BLOCK_KEYS[kind]
+    keys = f.mapping(node, required=(kind, *required), optional=optional, what=f"a {kind} block")
+    if kind not in keys or any(r not in keys for r in required):
+        return None
+    body = keys[kind]
+    match kind:
+        case "paragraph" | "notice":
+            text = _inline(f, body, kind)
+            return (Paragraph if kind == "paragraph" else Notice)(text) if text else None
+        case "quote":
+            text = _inline(f, body, "quote")
+            source = _inline(f, keys["attribution"], "attribution") if "attribution" in keys \
+                else None
+            return Quote(text, source) if text else None
+        case "list":
+            items = [i for i in (_inline(f, n, "a list item") for n in f.sequence(body, "list"))
+                     if i]
+            ordered = f.boolean(keys["ordered"], "ordered") if "ordered" in keys else False
+            return ListBlock(items, bool(ordered))
+        case "figure":
+            image = f.string(body, "figure image")
+            caption = _inline(f, keys["caption"], "caption")
+            alt = f.string(keys["alt"], "alt text")
+            if image is None or caption is None or alt is None:
+                return None
+            path = (f.path.parent / image)
+            if not path.is_file():
+                f.error(body, f"image '{image}' not found", "image-missing",
+                        "give a path relative to the publication folder")
+            return Figure(path, caption, alt, f.where(body))
+    return None
+
+
+def _slug(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    words = re.findall(r"[a-z0-9]+", ascii_text.lower())
+    return "-".join(words)[:64].strip("-")

@@ -1,0 +1,59 @@
+"""The project folder: where content, templates, styles and outputs live."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .diagnostics import fail
+
+
+@dataclass(frozen=True)
+class Project:
+    root: Path
+
+    @property
+    def content(self) -> Path:
+        return self.root / "content"
+
+    @property
+    def templates(self) -> Path:
+        return self.root / "templates"
+
+    @property
+    def styles(self) -> Path:
+        return self.root / "styles"
+
+    @property
+    def output(self) -> Path:
+        return self.root / "output"
+
+    def display(self, path: Path) -> str:
+        """A path as the user should read it in messages: relative to the project."""
+        try:
+            return path.resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return str(path)
+
+    def publication_ids(self) -> list[str]:
+        if not self.content.is_dir():
+            return []
+        return sorted(p.name for p in self.content.iterdir() if (p / "publication.yaml").is_file())
+
+    def languages(self) -> list[str]:
+        """Languages with a label catalog (templates/labels/<lang>.yaml)."""
+        return sorted(p.stem for p in (self.templates / "labels").glob("*.yaml"))
+
+    def formats(self) -> list[str]:
+        """Formats are data: a template templates/<name>.html and a stylesheet styles/<name>.css."""
+        return sorted(p.stem for p in self.templates.glob("*.html")
+                      if (self.styles / f"{p.stem}.css").is_file())
+
+
+def find_project(start: Path) -> Project:
+    """The nearest folder at or above `start` that holds content/ and templates/."""
+    for folder in [start, *start.parents]:
+        if (folder / "content").is_dir() and (folder / "templates").is_dir():
+            return Project(folder)
+    raise fail(None, f"no pressrun project at or above {start}", "no-project",
+               "run the command in a folder that has content/ and templates/")

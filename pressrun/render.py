@@ -1,0 +1,104 @@
+"""Stage 3, render: Text + a format's template and stylesheet -> one HTML document (Jinja2)."""
+
+from __future__ import annotations
+
+import base64
+import mimetypes
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+import yaml
+from babel.dates import format_date
+
+from . import __version__
+from .diagnostics import Diagnostic, Location, PressrunError, fail
+from .load import Publication
+from .project import Project
+from .text import Text
+from .yamlnodes import YamlFile
+
+PAGE_SIZES = {"a4": "A4", "letter": "letter"}
+
+
+@dataclass(frozen=True)
+class Labels:
+    """What the templates print in one language, and the locales for citations and dates."""
+
+    lang: str
+    csl_locale: str
+    date_locale: str
+    words: dict[str, str]
+
+
+def read_labels(project: Project, lang: str) -> Labels:
+    path = project.templates / "labels" / f"{lang}.yaml"
+    f = YamlFile(path, project.display(path))
+    keys = f.mapping(f.root, required=("csl-locale", "date-locale", "labels"),
+                     what="a label catalog")
+    words = {}
+    if "labels" in keys:
+        node = keys["labels"]
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                words[key_node.value] = f.string(value_node, f"label '{key_node.value}'") or ""
+        else:
+            f.error(node, "labels must be a mapping", "wrong-type")
+    csl = f.string(keys["csl-locale"], "csl-locale") if "csl-locale" in keys else ""
+    dates = f.string(keys["date-locale"], "date-locale") if "date-locale" in keys else ""
+    f.raise_errors()
+    return Labels(lang, csl or "", dates or "", words)
+
+
+def environment(project: Project) -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(project.templates),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+
+
+def image_url(path: Path) -> str:
+    """Images go inline as data: URLs, so the HTML stands alone and names no build path."""
+    mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+
+
+def render(project: Project, pub: Publication, text: Text, labels: Labels, fmt: str) -> str:
+    """The complete HTML document of one format, with its stylesheets inlined."""
+    css = "\n".join((project.styles / name).read_text(encoding="utf-8")
+                    for name in ("common.css", f"{fmt}.css"))
+    context = {
+        "pub": pub,
+        "lang": labels.lang,
+        "article": pub.articles[labels.lang],
+        "text": text,
+        "t": labels.words,
+        "css": css,
+        "page_size": PAGE_SIZES[pub.paper],
+        "date_iso": pub.edition.date.isoformat(),
+        "date_long": format_date(pub.edition.date, format="long", locale=labels.date_locale),
+        "version": __version__,
+        "image_url": image_url,
+    }
+    try:
+        return environment(project).get_template(f"{fmt}.html").render(context)
+    except jinja2.TemplateSyntaxError as exc:
+        where = Location(project.display(Path(exc.filename or fmt)), exc.lineno or 0, 1)
+        raise fail(where, f"template syntax: {exc.message}", "template-syntax") from None
+    except jinja2.UndefinedError as exc:
+        raise PressrunError([_template_error(project, exc)]) from None
+
+
+def _template_error(project: Project, exc: Exception):
+    """Name the template line where the error happened, from the traceback Jinja2 rewrites."""
+    where = None
+    tb = exc.__traceback__
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith(".html") and Path(filename).is_file():
+            where = Location(project.display(Path(filename)), tb.tb_lineno, 1)
+        tb = tb.tb_next
+    return Diagnostic(where, f"template: {exc}", "template-undefined",
+                      "define the variable or fix its name in the template")

@@ -1,0 +1,64 @@
+"""Stage 4, typeset: an HTML document -> PDF bytes (WeasyPrint), the same bytes every time."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from .diagnostics import Diagnostic, PressrunError, fail
+
+SYSTEM_PACKAGES = "libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0"
+
+
+def _weasyprint():
+    # Imported here: it loads Pango through cffi, which is slow and may be missing.
+    try:
+        import weasyprint
+    except OSError as exc:
+        raise fail(None, f"WeasyPrint cannot load a system library ({exc})", "system-library",
+                   f"install them: apt-get install {SYSTEM_PACKAGES} (or run 'make build')") \
+            from None
+    except ImportError:
+        raise fail(None, "WeasyPrint is not installed", "no-weasyprint",
+                   "run 'make build', which installs the Python environment") from None
+    return weasyprint
+
+
+def project_fetcher(root: Path, refused: list[str]):
+    """A URL fetcher serving data: URLs and files inside the project, and nothing else."""
+    weasyprint = _weasyprint()
+    inside = root.resolve()
+
+    class ProjectFetcher(weasyprint.URLFetcher):
+        def fetch(self, url, headers=None):
+            if url.startswith("data:"):
+                return super().fetch(url, headers)
+            if url.startswith("file:"):
+                from urllib.request import url2pathname
+
+                path = Path(url2pathname(url.removeprefix("file:").split("?")[0])).resolve()
+                if path.is_relative_to(inside) and path.is_file():
+                    return super().fetch(url, headers)
+            refused.append(url)
+            raise ValueError(f"pressrun does not fetch {url}")
+
+    return ProjectFetcher()
+
+
+def identifier(name: str) -> bytes:
+    """A fixed PDF file identifier for one output, so that rebuilds give the same bytes."""
+    return hashlib.sha256(name.encode("utf-8")).hexdigest()[:32].encode("ascii")
+
+
+def typeset(html: str, root: Path, name: str) -> bytes:
+    """Lay out `html` (dates come from its dcterms meta tags) and return the PDF bytes."""
+    weasyprint = _weasyprint()
+    refused: list[str] = []
+    document = weasyprint.HTML(string=html, base_url=root.resolve().as_uri() + "/",
+                               url_fetcher=project_fetcher(root, refused))
+    pdf = document.write_pdf(pdf_identifier=identifier(name))
+    if refused:
+        raise PressrunError([Diagnostic(None, f"{name}: refused to load '{url}'", "fetch-refused",
+                                        "use images inside the publication folder")
+                             for url in refused])
+    return pdf

@@ -1,0 +1,167 @@
+"""Reading YAML as nodes that keep their file:line:col, with small validators over them."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from pathlib import Path
+
+import yaml
+
+from .diagnostics import Diagnostic, Location, PressrunError, did_you_mean
+
+MAX_FILE_BYTES = 2 * 1024 * 1024
+MAX_ALIASES = 100
+
+
+class _NoAliasBombLoader(yaml.SafeLoader):
+    """A safe loader that refuses more than a few aliases, so an alias bomb fails fast."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            self.aliases_seen = getattr(self, "aliases_seen", 0) + 1
+            if self.aliases_seen > MAX_ALIASES:
+                event = self.peek_event()
+                raise yaml.MarkedYAMLError(
+                    problem=f"more than {MAX_ALIASES} YAML aliases",
+                    problem_mark=event.start_mark,
+                )
+        return super().compose_node(parent, index)
+
+
+class YamlFile:
+    """One YAML file: its nodes, its text, and the diagnostics found while reading it."""
+
+    def __init__(self, path: Path, display: str):
+        self.path = path
+        self.display = display
+        self.diagnostics: list[Diagnostic] = []
+        self.text = ""
+        self.root: yaml.Node | None = None
+        self._parse()
+
+    # -- locations and messages ------------------------------------------------------------
+    def where(self, node_or_mark) -> Location:
+        mark = getattr(node_or_mark, "start_mark", node_or_mark)
+        return Location(self.display, mark.line + 1, mark.column + 1)
+
+    def at_offset(self, offset: int) -> Location:
+        line = self.text.count("\n", 0, offset) + 1
+        column = offset - (self.text.rfind("\n", 0, offset) + 1) + 1
+        return Location(self.display, line, column)
+
+    def error(self, where, message: str, code: str, hint: str = "") -> None:
+        loc = where if isinstance(where, Location) else self.where(where)
+        self.diagnostics.append(Diagnostic(loc, message, code, hint))
+
+    def warn(self, where, message: str, code: str, hint: str = "") -> None:
+        loc = where if isinstance(where, Location) else self.where(where)
+        self.diagnostics.append(Diagnostic(loc, message, code, hint, severity="warning"))
+
+    def raise_errors(self) -> None:
+        errors = [d for d in self.diagnostics if d.severity == "error"]
+        if errors:
+            raise PressrunError(errors)
+
+    # -- parsing ---------------------------------------------------------------------------
+    def _parse(self) -> None:
+        here = Location(self.display)
+        try:
+            data = self.path.read_bytes()
+        except FileNotFoundError:
+            raise PressrunError(
+                [Diagnostic(here, "file not found", "file-missing", "create it or fix the name")]
+            ) from None
+        if len(data) > MAX_FILE_BYTES:
+            raise PressrunError([Diagnostic(
+                here, f"file is {len(data):,} bytes, more than {MAX_FILE_BYTES:,}", "file-too-big",
+                "split the content into smaller files")])
+        try:
+            self.text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            self.text = data[: exc.start].decode("utf-8", "replace")
+            raise PressrunError([Diagnostic(
+                self.at_offset(len(self.text)), "file is not UTF-8 text", "not-utf8",
+                "save the file as UTF-8 in your editor")]) from None
+        try:
+            self.root = yaml.compose(self.text, Loader=_NoAliasBombLoader)
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            problem = exc.problem or "invalid YAML"
+            raise PressrunError([Diagnostic(
+                self.where(mark) if mark else here, f"YAML syntax: {problem}", "yaml-syntax",
+                "check the indentation and quoting on this line")]) from None
+        except yaml.YAMLError as exc:
+            raise PressrunError([Diagnostic(here, f"YAML: {exc}", "yaml-syntax")]) from None
+        if self.root is None:
+            raise PressrunError([Diagnostic(here, "file is empty", "empty-file",
+                                            "add the content, or remove the file")])
+
+    # -- validators ------------------------------------------------------------------------
+    def mapping(self, node, required=(), optional=(), what="this") -> dict[str, yaml.Node]:
+        """The keys of a mapping node, checking for duplicate, unknown and missing keys."""
+        if not isinstance(node, yaml.MappingNode):
+            self.error(node, f"{what} must be a mapping (key: value lines)", "wrong-type")
+            return {}
+        allowed = set(required) | set(optional)
+        found: dict[str, yaml.Node] = {}
+        first_key: dict[str, yaml.Node] = {}
+        for key_node, value_node in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+            if not isinstance(key, str):
+                self.error(key_node, "a key must be a plain name", "wrong-type")
+                continue
+            if key in found:
+                self.error(key_node, f"duplicate key '{key}' (first at line "
+                           f"{first_key[key].start_mark.line + 1}); YAML would keep only the last",
+                           "duplicate-key", "remove one of them or merge their values")
+                continue
+            if key not in allowed:
+                hint = did_you_mean(key, allowed) or "allowed keys: " + ", ".join(sorted(allowed))
+                self.error(key_node, f"unknown key '{key}' in {what}", "unknown-key", hint)
+                continue
+            found[key], first_key[key] = value_node, key_node
+        for key in required:
+            if key not in found:
+                self.error(node, f"{what} needs the key '{key}'", "missing-key",
+                           f"add a line '{key}: …'")
+        return found
+
+    def sequence(self, node, what="this") -> list[yaml.Node]:
+        if not isinstance(node, yaml.SequenceNode):
+            self.error(node, f"{what} must be a list (lines starting with '- ')", "wrong-type")
+            return []
+        return list(node.value)
+
+    def string(self, node, what="this") -> str | None:
+        if not isinstance(node, yaml.ScalarNode) or node.tag == "tag:yaml.org,2002:null":
+            self.error(node, f"{what} must be text", "wrong-type")
+            return None
+        return node.value
+
+    def strings(self, node, what="this") -> list[str]:
+        return [s for s in (self.string(n, f"each item of {what}")
+                            for n in self.sequence(node, what)) if s is not None]
+
+    def boolean(self, node, what="this") -> bool | None:
+        if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:bool":
+            return node.value.lower() in ("true", "yes", "on")
+        self.error(node, f"{what} must be true or false", "wrong-type")
+        return None
+
+    def date(self, node, what="this") -> datetime.date | None:
+        text = self.string(node, what)
+        if text is None:
+            return None
+        try:
+            return datetime.date.fromisoformat(text)
+        except ValueError:
+            self.error(node, f"{what} must be a date YYYY-MM-DD, not '{text}'", "bad-date")
+            return None
+
+    def matching(self, node, pattern: str, what: str, hint: str) -> str | None:
+        text = self.string(node, what)
+        if text is not None and not re.fullmatch(pattern, text):
+            self.error(node, f"{what} '{text}' is not valid", "bad-value", hint)
+            return None
+        return text
