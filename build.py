@@ -28,8 +28,13 @@ def project_of(ctx: click.Context) -> Project:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--project", "project_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=None, help="Project folder (default: the one holding this script).")
+@click.option(
+    "--project",
+    "project_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Project folder (default: the one holding this script).",
+)
 @click.pass_context
 def cli(ctx: click.Context, project_dir: Path | None) -> None:
     """pressrun builds printable publications from YAML content and recorded references."""
@@ -43,8 +48,9 @@ def cli(ctx: click.Context, project_dir: Path | None) -> None:
 @cli.command()
 @click.argument("publications", nargs=-1)
 @click.option("--lang", "langs", multiple=True, help="Build only this language (repeatable).")
-@click.option("--format", "formats", multiple=True,
-              help="Build only this format, e.g. handout (repeatable).")
+@click.option(
+    "--format", "formats", multiple=True, help="Build only this format, e.g. handout (repeatable)."
+)
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.pass_context
 def build(ctx, publications, langs, formats, strict):
@@ -63,12 +69,15 @@ def build(ctx, publications, langs, formats, strict):
 
     started = time.perf_counter()
     try:
-        built = run_build(project, list(publications), list(langs), list(formats),
-                          report=report, warn=warn)
+        built = run_build(
+            project, list(publications), list(langs), list(formats), report=report, warn=warn
+        )
     except PressrunError as exc:
         raise UserError(str(exc)) from None
-    click.echo(f"{len(built)} output(s) in {time.perf_counter() - started:.2f} s, "
-               f"{len(warnings)} warning(s)")
+    click.echo(
+        f"{len(built)} output(s) in {time.perf_counter() - started:.2f} s, "
+        f"{len(warnings)} warning(s)"
+    )
     if strict and warnings:
         raise UserError(f"--strict: {len(warnings)} warning(s) count as errors")
 

@@ -1,4 +1,4 @@
-"""Stage 1, load: content/<pub>/*.yaml -> Publication, validated, every node with its file:line:col."""
+"""Stage 1, load: content/<pub>/*.yaml -> Publication, validated, each node with file:line:col."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import datetime
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import ClassVar
 from pathlib import Path
+from typing import ClassVar
 
 import yaml
 
@@ -149,34 +149,56 @@ def load(project: Project, pub_id: str) -> Publication:
         what="publication.yaml",
     )
     g = meta_file
-    pid = g.matching(top["id"], ID_PATTERN, "publication id",
-                     "use lowercase letters, digits and hyphens") if "id" in top else None
+    pid = (
+        g.matching(
+            top["id"], ID_PATTERN, "publication id", "use lowercase letters, digits and hyphens"
+        )
+        if "id" in top
+        else None
+    )
     if pid and pid != pub_id:
-        g.error(top["id"], f"id '{pid}' differs from its folder name '{pub_id}'", "id-mismatch",
-                f"write 'id: {pub_id}' or rename the folder")
+        g.error(
+            top["id"],
+            f"id '{pid}' differs from its folder name '{pub_id}'",
+            "id-mismatch",
+            f"write 'id: {pub_id}' or rename the folder",
+        )
     languages = g.strings(top["languages"], "languages") if "languages" in top else []
     known_langs = project.languages()
-    for node, lang in zip(top["languages"].value if "languages" in top else [], languages,
-                          strict=False):
+    for node, lang in zip(
+        top["languages"].value if "languages" in top else [], languages, strict=False
+    ):
         if lang not in known_langs:
-            g.error(node, f"unknown language '{lang}'", "unknown-language",
-                    did_you_mean(lang, known_langs)
-                    or f"add templates/labels/{lang}.yaml; known: {', '.join(known_langs)}")
+            g.error(
+                node,
+                f"unknown language '{lang}'",
+                "unknown-language",
+                did_you_mean(lang, known_langs)
+                or f"add templates/labels/{lang}.yaml; known: {', '.join(known_langs)}",
+            )
     formats = ["handout"]
     if "formats" in top:
         formats = g.strings(top["formats"], "formats")
         known_formats = project.formats()
         for node, name in zip(top["formats"].value, formats, strict=False):
             if name not in known_formats:
-                g.error(node, f"unknown format '{name}'", "unknown-format",
-                        did_you_mean(name, known_formats)
-                        or f"known formats: {', '.join(known_formats)}")
+                g.error(
+                    node,
+                    f"unknown format '{name}'",
+                    "unknown-format",
+                    did_you_mean(name, known_formats)
+                    or f"known formats: {', '.join(known_formats)}",
+                )
     paper = "a4"
     if "paper" in top:
         paper = g.string(top["paper"], "paper") or "a4"
         if paper not in PAPERS:
-            g.error(top["paper"], f"unknown paper '{paper}'", "bad-value",
-                    f"use one of: {', '.join(PAPERS)}")
+            g.error(
+                top["paper"],
+                f"unknown paper '{paper}'",
+                "bad-value",
+                f"use one of: {', '.join(PAPERS)}",
+            )
     style = g.string(top["style"], "style") if "style" in top else None
     style = style or "chicago-notes-bibliography"
     edition = _edition(g, top.get("edition"))
@@ -199,9 +221,18 @@ def load(project: Project, pub_id: str) -> Publication:
     if errors:
         raise PressrunError(errors)
     return Publication(
-        id=pub_id, folder=folder, languages=languages, formats=formats, paper=paper, style=style,
-        references_file=ref_path, references=references, edition=edition,
-        attribution=attribution, articles=articles, where=g.where(meta_file.root),
+        id=pub_id,
+        folder=folder,
+        languages=languages,
+        formats=formats,
+        paper=paper,
+        style=style,
+        references_file=ref_path,
+        references=references,
+        edition=edition,
+        attribution=attribution,
+        articles=articles,
+        where=g.where(meta_file.root),
         warnings=warnings,
     )
 
@@ -225,14 +256,25 @@ def _check_citations(articles, references: list[Reference], warnings: list) -> l
                 start, end = inline.span
                 offset = inline.file.text.find("@" + key, start, end)
                 where = inline.file.at_offset(offset) if offset >= 0 else inline.where
-                errors.append(Diagnostic(
-                    where, f"unknown citation key '{key}'", "unknown-citation",
-                    did_you_mean(key, known) or "add it to the references file"))
+                errors.append(
+                    Diagnostic(
+                        where,
+                        f"unknown citation key '{key}'",
+                        "unknown-citation",
+                        did_you_mean(key, known) or "add it to the references file",
+                    )
+                )
     for ref in references:
         if ref.id not in cited:
-            warnings.append(Diagnostic(ref.where, f"reference '{ref.id}' is never cited",
-                                       "uncited-reference", "cite it or remove it",
-                                       severity="warning"))
+            warnings.append(
+                Diagnostic(
+                    ref.where,
+                    f"reference '{ref.id}' is never cited",
+                    "uncited-reference",
+                    "cite it or remove it",
+                    severity="warning",
+                )
+            )
     return errors
 
 
@@ -240,9 +282,16 @@ def _edition(g: YamlFile, node) -> Edition | None:
     if node is None:
         return None
     keys = g.mapping(node, required=("version", "date"), what="edition")
-    version = (g.matching(keys["version"], r"\d+\.\d+\.\d+", "edition version",
-                          "use a semantic version such as 1.0.0")
-               if "version" in keys else None)
+    version = (
+        g.matching(
+            keys["version"],
+            r"\d+\.\d+\.\d+",
+            "edition version",
+            "use a semantic version such as 1.0.0",
+        )
+        if "version" in keys
+        else None
+    )
     date = g.date(keys["date"], "edition date") if "date" in keys else None
     return Edition(version or "", date or datetime.date(1970, 1, 1))
 
@@ -251,14 +300,14 @@ def _attribution(g: YamlFile, license_node, source_node) -> Attribution | None:
     if license_node is None or source_node is None:
         return None
     lic = g.mapping(license_node, required=("name",), optional=("url",), what="license")
-    src = g.mapping(source_node, required=("title",), optional=("publisher", "url"),
-                    what="source")
+    src = g.mapping(source_node, required=("title",), optional=("publisher", "url"), what="source")
 
     def text(keys, key, what):
         return (g.string(keys[key], what) or "") if key in keys else ""
 
     return Attribution(
-        license_name=text(lic, "name", "license name"), license_url=text(lic, "url", "license url"),
+        license_name=text(lic, "name", "license name"),
+        license_url=text(lic, "url", "license url"),
         source_title=text(src, "title", "source title"),
         source_publisher=text(src, "publisher", "source publisher"),
         source_url=text(src, "url", "source url"),
@@ -273,14 +322,16 @@ def _inline(f: YamlFile, node, what: str) -> Inline | None:
 
 
 def _article(f: YamlFile, lang: str) -> Article:
-    top = f.mapping(f.root, required=("title", "sections"), optional=("subtitle",),
-                    what=f"{lang}.yaml")
+    top = f.mapping(
+        f.root, required=("title", "sections"), optional=("subtitle",), what=f"{lang}.yaml"
+    )
     title = _inline(f, top["title"], "title") if "title" in top else None
     subtitle = _inline(f, top["subtitle"], "subtitle") if "subtitle" in top else None
     sections = []
     used_ids: set[str] = set()
-    for number, node in enumerate(f.sequence(top.get("sections"), "sections")
-                                  if "sections" in top else [], start=1):
+    for number, node in enumerate(
+        f.sequence(top.get("sections"), "sections") if "sections" in top else [], start=1
+    ):
         section = _section(f, node, number, used_ids)
         if section:
             sections.append(section)
@@ -292,16 +343,22 @@ def _section(f: YamlFile, node, number: int, used_ids: set[str]) -> Section | No
     keys = f.mapping(node, required=("blocks",), optional=("heading", "id"), what="a section")
     heading = _inline(f, keys["heading"], "heading") if "heading" in keys else None
     if "id" in keys:
-        sid = f.matching(keys["id"], ID_PATTERN, "section id",
-                         "use lowercase letters, digits and hyphens")
+        sid = f.matching(
+            keys["id"], ID_PATTERN, "section id", "use lowercase letters, digits and hyphens"
+        )
     else:
         sid = _slug(heading.source) if heading else ""
     sid = sid or f"section-{number}"
     if sid in used_ids:
         sid = f"{sid}-{number}"
     used_ids.add(sid)
-    blocks = [b for b in (_block(f, n) for n in f.sequence(keys.get("blocks"), "blocks")
-                          if "blocks" in keys) if b]
+    blocks = [
+        b
+        for b in (
+            _block(f, n) for n in f.sequence(keys.get("blocks"), "blocks") if "blocks" in keys
+        )
+        if b
+    ]
     return Section(sid, heading, blocks)
 
 
@@ -321,9 +378,12 @@ def _block(f: YamlFile, node) -> Block | None:
     kind = next((k.value for k, _ in node.value if k.value in BLOCK_KEYS), None)
     if kind is None:
         first = node.value[0][0] if node.value else node
-        f.error(first, "a block must be a paragraph (text) or a mapping with one of: "
-                + ", ".join(BLOCK_KEYS), "unknown-block",
-                did_you_mean(getattr(first, "value", ""), BLOCK_KEYS) or "")
+        f.error(
+            first,
+            "a block must be a paragraph (text) or a mapping with one of: " + ", ".join(BLOCK_KEYS),
+            "unknown-block",
+            did_you_mean(getattr(first, "value", ""), BLOCK_KEYS) or "",
+        )
         return None
     required, optional = BLOCK_KEYS[kind]
     keys = f.mapping(node, required=(kind, *required), optional=optional, what=f"a {kind} block")
@@ -336,12 +396,14 @@ def _block(f: YamlFile, node) -> Block | None:
             return (Paragraph if kind == "paragraph" else Notice)(text) if text else None
         case "quote":
             text = _inline(f, body, "quote")
-            source = _inline(f, keys["attribution"], "attribution") if "attribution" in keys \
-                else None
+            source = (
+                _inline(f, keys["attribution"], "attribution") if "attribution" in keys else None
+            )
             return Quote(text, source) if text else None
         case "list":
-            items = [i for i in (_inline(f, n, "a list item") for n in f.sequence(body, "list"))
-                     if i]
+            items = [
+                i for i in (_inline(f, n, "a list item") for n in f.sequence(body, "list")) if i
+            ]
             ordered = f.boolean(keys["ordered"], "ordered") if "ordered" in keys else False
             return ListBlock(items, bool(ordered))
         case "figure":
@@ -350,10 +412,14 @@ def _block(f: YamlFile, node) -> Block | None:
             alt = f.string(keys["alt"], "alt text")
             if image is None or caption is None or alt is None:
                 return None
-            path = (f.path.parent / image)
+            path = f.path.parent / image
             if not path.is_file():
-                f.error(body, f"image '{image}' not found", "image-missing",
-                        "give a path relative to the publication folder")
+                f.error(
+                    body,
+                    f"image '{image}' not found",
+                    "image-missing",
+                    "give a path relative to the publication folder",
+                )
             return Figure(path, caption, alt, f.where(body))
     return None
 

@@ -30,8 +30,12 @@ def select(project: Project, pub_ids: list[str] | None) -> list[Publication]:
     known = project.publication_ids()
     for pub_id in pub_ids or []:
         if pub_id not in known:
-            raise fail(None, f"no publication '{pub_id}' in content/", "unknown-publication",
-                       did_you_mean(pub_id, known) or f"known: {', '.join(known) or 'none'}")
+            raise fail(
+                None,
+                f"no publication '{pub_id}' in content/",
+                "unknown-publication",
+                did_you_mean(pub_id, known) or f"known: {', '.join(known) or 'none'}",
+            )
     publications, errors = [], []
     for pub_id in pub_ids or known:
         try:
@@ -69,8 +73,9 @@ def build(
                 folder = project.output / pub.id / lang
                 write_atomic(folder / f"{fmt}.html", html.encode("utf-8"))
                 write_atomic(folder / f"{fmt}.pdf", pdf)
-                done = Built(folder / f"{fmt}.pdf", folder / f"{fmt}.html",
-                             time.perf_counter() - started)
+                done = Built(
+                    folder / f"{fmt}.pdf", folder / f"{fmt}.html", time.perf_counter() - started
+                )
                 report(done)
                 built.append(done)
     return built
@@ -81,6 +86,10 @@ def _chosen(asked: list[str] | None, available: list[str], what: str, pub: Publi
         return available
     missing = [a for a in asked if a not in available]
     if missing and len(missing) == len(asked):
-        raise fail(pub.where, f"{pub.id} has no {what} {', '.join(map(repr, missing))}",
-                   f"unknown-{what}", f"its {what}s: {', '.join(available)}")
+        raise fail(
+            pub.where,
+            f"{pub.id} has no {what} {', '.join(map(repr, missing))}",
+            f"unknown-{what}",
+            f"its {what}s: {', '.join(available)}",
+        )
     return [a for a in asked if a in available]

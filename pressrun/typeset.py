@@ -15,12 +15,19 @@ def _weasyprint():
     try:
         import weasyprint
     except OSError as exc:
-        raise fail(None, f"WeasyPrint cannot load a system library ({exc})", "system-library",
-                   f"install them: apt-get install {SYSTEM_PACKAGES} (or run 'make build')") \
-            from None
+        raise fail(
+            None,
+            f"WeasyPrint cannot load a system library ({exc})",
+            "system-library",
+            f"install them: apt-get install {SYSTEM_PACKAGES} (or run 'make build')",
+        ) from None
     except ImportError:
-        raise fail(None, "WeasyPrint is not installed", "no-weasyprint",
-                   "run 'make build', which installs the Python environment") from None
+        raise fail(
+            None,
+            "WeasyPrint is not installed",
+            "no-weasyprint",
+            "run 'make build', which installs the Python environment",
+        ) from None
     return weasyprint
 
 
@@ -54,11 +61,22 @@ def typeset(html: str, root: Path, name: str) -> bytes:
     """Lay out `html` (dates come from its dcterms meta tags) and return the PDF bytes."""
     weasyprint = _weasyprint()
     refused: list[str] = []
-    document = weasyprint.HTML(string=html, base_url=root.resolve().as_uri() + "/",
-                               url_fetcher=project_fetcher(root, refused))
+    document = weasyprint.HTML(
+        string=html,
+        base_url=root.resolve().as_uri() + "/",
+        url_fetcher=project_fetcher(root, refused),
+    )
     pdf = document.write_pdf(pdf_identifier=identifier(name))
     if refused:
-        raise PressrunError([Diagnostic(None, f"{name}: refused to load '{url}'", "fetch-refused",
-                                        "use images inside the publication folder")
-                             for url in refused])
+        raise PressrunError(
+            [
+                Diagnostic(
+                    None,
+                    f"{name}: refused to load '{url}'",
+                    "fetch-refused",
+                    "use images inside the publication folder",
+                )
+                for url in refused
+            ]
+        )
     return pdf

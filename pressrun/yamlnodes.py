@@ -73,29 +73,55 @@ class YamlFile:
                 [Diagnostic(here, "file not found", "file-missing", "create it or fix the name")]
             ) from None
         if len(data) > MAX_FILE_BYTES:
-            raise PressrunError([Diagnostic(
-                here, f"file is {len(data):,} bytes, more than {MAX_FILE_BYTES:,}", "file-too-big",
-                "split the content into smaller files")])
+            raise PressrunError(
+                [
+                    Diagnostic(
+                        here,
+                        f"file is {len(data):,} bytes, more than {MAX_FILE_BYTES:,}",
+                        "file-too-big",
+                        "split the content into smaller files",
+                    )
+                ]
+            )
         try:
             self.text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             self.text = data[: exc.start].decode("utf-8", "replace")
-            raise PressrunError([Diagnostic(
-                self.at_offset(len(self.text)), "file is not UTF-8 text", "not-utf8",
-                "save the file as UTF-8 in your editor")]) from None
+            raise PressrunError(
+                [
+                    Diagnostic(
+                        self.at_offset(len(self.text)),
+                        "file is not UTF-8 text",
+                        "not-utf8",
+                        "save the file as UTF-8 in your editor",
+                    )
+                ]
+            ) from None
         try:
             self.root = yaml.compose(self.text, Loader=_NoAliasBombLoader)
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             problem = exc.problem or "invalid YAML"
-            raise PressrunError([Diagnostic(
-                self.where(mark) if mark else here, f"YAML syntax: {problem}", "yaml-syntax",
-                "check the indentation and quoting on this line")]) from None
+            raise PressrunError(
+                [
+                    Diagnostic(
+                        self.where(mark) if mark else here,
+                        f"YAML syntax: {problem}",
+                        "yaml-syntax",
+                        "check the indentation and quoting on this line",
+                    )
+                ]
+            ) from None
         except yaml.YAMLError as exc:
             raise PressrunError([Diagnostic(here, f"YAML: {exc}", "yaml-syntax")]) from None
         if self.root is None:
-            raise PressrunError([Diagnostic(here, "file is empty", "empty-file",
-                                            "add the content, or remove the file")])
+            raise PressrunError(
+                [
+                    Diagnostic(
+                        here, "file is empty", "empty-file", "add the content, or remove the file"
+                    )
+                ]
+            )
 
     # -- validators ------------------------------------------------------------------------
     def mapping(self, node, required=(), optional=(), what="this") -> dict[str, yaml.Node]:
@@ -112,9 +138,13 @@ class YamlFile:
                 self.error(key_node, "a key must be a plain name", "wrong-type")
                 continue
             if key in found:
-                self.error(key_node, f"duplicate key '{key}' (first at line "
-                           f"{first_key[key].start_mark.line + 1}); YAML would keep only the last",
-                           "duplicate-key", "remove one of them or merge their values")
+                self.error(
+                    key_node,
+                    f"duplicate key '{key}' (first at line "
+                    f"{first_key[key].start_mark.line + 1}); YAML would keep only the last",
+                    "duplicate-key",
+                    "remove one of them or merge their values",
+                )
                 continue
             if key not in allowed:
                 hint = did_you_mean(key, allowed) or "allowed keys: " + ", ".join(sorted(allowed))
@@ -123,8 +153,9 @@ class YamlFile:
             found[key], first_key[key] = value_node, key_node
         for key in required:
             if key not in found:
-                self.error(node, f"{what} needs the key '{key}'", "missing-key",
-                           f"add a line '{key}: …'")
+                self.error(
+                    node, f"{what} needs the key '{key}'", "missing-key", f"add a line '{key}: …'"
+                )
         return found
 
     def sequence(self, node, what="this") -> list[yaml.Node]:
@@ -140,8 +171,11 @@ class YamlFile:
         return node.value
 
     def strings(self, node, what="this") -> list[str]:
-        return [s for s in (self.string(n, f"each item of {what}")
-                            for n in self.sequence(node, what)) if s is not None]
+        return [
+            s
+            for s in (self.string(n, f"each item of {what}") for n in self.sequence(node, what))
+            if s is not None
+        ]
 
     def boolean(self, node, what="this") -> bool | None:
         if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:bool":
