@@ -147,7 +147,9 @@ class YamlFile:
                 )
                 continue
             if key not in allowed:
-                hint = did_you_mean(key, allowed) or "allowed keys: " + ", ".join(sorted(allowed))
+                hint = did_you_mean(key, allowed - set(found)) or "allowed keys: " + ", ".join(
+                    sorted(allowed)
+                )
                 self.error(key_node, f"unknown key '{key}' in {what}", "unknown-key", hint)
                 continue
             found[key], first_key[key] = value_node, key_node

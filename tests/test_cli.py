@@ -1,0 +1,73 @@
+"""The command line: build, styles, help, and exit codes 0, 1 (user error), 2 (usage)."""
+
+from __future__ import annotations
+
+import builtins
+
+import pytest
+from click.testing import CliRunner
+from conftest import SAMPLE
+
+import build as cli_module
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli_module.cli, list(args), catch_exceptions=False)
+
+
+@pytest.mark.parametrize("command", [[], ["build"], ["styles"]])
+def test_help_on_every_command(command):
+    result = run(*command, "--help")
+    assert result.exit_code == 0
+    assert "Usage:" in result.output
+
+
+def test_build_one_language(project):
+    result = run("--project", str(project.root), "build", SAMPLE, "--lang", "es")
+    assert result.exit_code == 0, result.output
+    assert f"built output/{SAMPLE}/es/handout.pdf" in result.output
+    assert (project.output / SAMPLE / "es" / "handout.pdf").read_bytes().startswith(b"%PDF-")
+    assert not (project.output / SAMPLE / "en").exists()
+
+
+def test_unknown_publication_is_a_user_error(project):
+    result = run("--project", str(project.root), "build", "soviet-japanese")
+    assert result.exit_code == 1
+    assert "error: no publication 'soviet-japanese' in content/" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_bad_content_exits_1_with_file_line_and_keeps_old_output(project):
+    run("--project", str(project.root), "build", "--lang", "en")
+    pdf = project.output / SAMPLE / "en" / "handout.pdf"
+    before = pdf.read_bytes()
+    en = project.content / SAMPLE / "en.yaml"
+    en.write_text(en.read_text().replace("[@tomita2019", "[@tomita2091"))
+    result = run("--project", str(project.root), "build")
+    assert result.exit_code == 1
+    assert f"content/{SAMPLE}/en.yaml:" in result.output
+    assert "unknown citation key 'tomita2091'" in result.output
+    assert pdf.read_bytes() == before
+
+
+def test_usage_error_exits_2():
+    assert run("build", "--no-such-option").exit_code == 2
+
+
+def test_styles_lists_matching_styles():
+    result = run("styles", "chicago-notes-bib")
+    assert "chicago-notes-bibliography" in result.output.split()
+
+
+def test_missing_system_library_names_the_package(project, monkeypatch):
+    real_import = builtins.__import__
+
+    def no_pango(name, *args, **kwargs):
+        if name == "weasyprint":
+            raise OSError("cannot load library 'libpango-1.0-0'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_pango)
+    result = run("--project", str(project.root), "build", "--lang", "en")
+    assert result.exit_code == 1
+    assert "apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0" in result.output

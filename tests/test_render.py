@@ -1,0 +1,67 @@
+"""The render stage: templates and labels to one HTML document per format."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import SAMPLE
+
+from pressrun.diagnostics import PressrunError
+from pressrun.load import load
+from pressrun.render import read_labels, render
+from pressrun.text import text
+
+
+@pytest.fixture
+def rendered(project):
+    def html(lang="en", paper=None):
+        pub = load(project, SAMPLE)
+        if paper:
+            pub.paper = paper
+        labels = read_labels(project, lang)
+        return render(project, pub, text(pub, lang, labels.csl_locale), labels, "handout")
+
+    return html
+
+
+def test_handout_html_has_language_dates_and_styles(rendered):
+    html = rendered("es")
+    assert html.startswith('<!DOCTYPE html>\n<html lang="es">')
+    assert '<meta name="dcterms.created" content="2026-11-23">' in html
+    assert "Edición 1.0.0 · 23 de noviembre de 2026" in html
+    assert "@page { size: A4; }" in html
+    assert 'content: counter(page) " / " counter(pages);' in html  # CSS is not escaped
+    assert "<h2>Bibliografía</h2>" in html
+    assert '<aside class="notice"' in html
+
+
+def test_letter_paper(rendered):
+    assert "@page { size: letter; }" in rendered(paper="letter")
+
+
+def test_labels_localize(project):
+    assert read_labels(project, "en").words["bibliography"] == "Bibliography"
+    es = read_labels(project, "es")
+    assert (es.csl_locale, es.date_locale) == ("es-ES", "es")
+
+
+def test_undefined_template_variable_names_template_and_line(project, rendered):
+    template = project.templates / "handout.html"
+    template.write_text(template.read_text().replace("{{ t.edition }}", "{{ t.editon }}"))
+    with pytest.raises(PressrunError) as exc:
+        rendered()
+    line = next(
+        n
+        for n, text_line in enumerate(template.read_text().splitlines(), 1)
+        if "t.editon" in text_line
+    )
+    assert str(exc.value).startswith(f"templates/handout.html:{line}:1: error: template:")
+    assert "editon" in str(exc.value)
+
+
+def test_template_syntax_error_names_template_and_line(project, rendered):
+    template = project.templates / "handout.html"
+    template.write_text(template.read_text().replace("{%- endfor %}", "{%- endfro %}", 1))
+    with pytest.raises(PressrunError) as exc:
+        rendered()
+    assert str(exc.value).startswith("templates/handout.html:")
+    assert "template syntax" in str(exc.value)

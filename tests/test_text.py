@@ -1,0 +1,113 @@
+"""The text stage: pandoc and its citeproc turn content into HTML with notes and a bibliography."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from conftest import SAMPLE
+
+from pressrun.diagnostics import PressrunError
+from pressrun.load import load
+from pressrun.text import csl_file, markdown_document, text
+
+
+def notes(html: str) -> list[str]:
+    return re.findall(r'<span class="footnote">(.*?)</span>(?=</span>|\s|[^<]|$)', html)
+
+
+def all_html(result, article) -> str:
+    return "\n".join(result.pieces[i.where] for i in article.inlines())
+
+
+def test_one_markdown_document_per_language(project):
+    pub = load(project, SAMPLE)
+    document = markdown_document(pub.articles["en"])
+    assert len(re.findall(r"^::: \{#pr-\d+\}$", document, re.M)) == len(
+        pub.articles["en"].inlines()
+    )
+    assert document.rstrip().endswith("::::")
+
+
+def test_notes_full_first_then_short(project):
+    pub = load(project, SAMPLE)
+    result = text(pub, "en", "en-US")
+    html = all_html(result, pub.articles["en"])
+    assert html.count('<span class="footnote">') == 9
+    assert result.note_style
+    first = html.index("Robert M. Slusser and Jan F. Triska, <em>A Calendar of Soviet Treaties")
+    assert "(Stanford University Press, 1959), 49." in html[first : first + 200]
+    assert html.count("Raymond H. Fisher and Harriet L. Moore") == 1  # full once
+    assert html.count("Fisher and Moore, <span>“Soviet Far Eastern Policy") == 1  # then short
+    assert html.count("Jon K. Chang,") == 1
+    assert html.count('<span class="footnote">Chang, <span>“Tsarist Continuities') == 2
+
+
+def test_bibliography_one_entry_per_source_with_links(project):
+    pub = load(project, SAMPLE)
+    bibliography = text(pub, "en", "en-US").bibliography
+    assert bibliography.count('class="csl-entry"') == 7
+    assert '<a href="https://doi.org/10.2307/2049056">' in bibliography
+    entries = re.findall(r'id="ref-([\w-]+)"', bibliography)
+    # Sorted by the style: author, else its substitute (container title, then title).
+    assert entries == [
+        "chang",
+        "fisher1946",
+        "lnts34",
+        "frus1944",
+        "slusser1959",
+        "nyt1936",
+        "tomita2019",
+    ]
+
+
+def test_spanish_locale(project):
+    pub = load(project, SAMPLE)
+    result = text(pub, "es", "es-ES")
+    html = all_html(result, pub.articles["es"])
+    assert "Fisher y Moore" in html and "«Soviet Far Eastern Policy" in html
+    assert "Accedido 12 de junio de 2022" in result.bibliography
+
+
+def test_author_date_style_cites_in_the_text(project):
+    pub = load(project, SAMPLE)
+    pub.style = "apa"
+    result = text(pub, "en", "en-US")
+    html = all_html(result, pub.articles["en"])
+    assert '<span class="footnote">' not in html
+    assert "(Slusser &amp; Triska, 1959, p. 49)" in html
+    assert not result.note_style
+
+
+def test_dependent_style_resolves_to_its_parent_without_the_network(project):
+    pub = load(project, SAMPLE)
+    pub.style = "accounting-forum"  # a dependent style: APA under another name
+    assert csl_file(pub).name == "apa.csl"
+
+
+def test_unknown_style_is_a_user_error(project):
+    pub = load(project, SAMPLE)
+    pub.style = "chicago-notes-bibliograhpy"
+    with pytest.raises(PressrunError) as exc:
+        text(pub, "en", "en-US")
+    assert "unknown citation style 'chicago-notes-bibliograhpy'" in str(exc.value)
+    assert "did you mean 'chicago-notes-bibliography'" in str(exc.value)
+
+
+def test_raw_html_in_content_is_text_and_user_notes_become_footnotes(project):
+    folder = project.content / SAMPLE
+    (folder / "en.yaml").write_text(
+        "title: A <b>bold</b> title\nsections:\n  - blocks:\n"
+        "      - 'Hi <script>alert(1)</script> `<i>x</i>`{=html} there.^[A *note*.]'\n",
+        encoding="utf-8",
+    )
+    (folder / "publication.yaml").write_text(
+        (folder / "publication.yaml").read_text().replace("[en, es]", "[en]"), encoding="utf-8"
+    )
+    pub = load(project, SAMPLE)
+    result = text(pub, "en", "en-US")
+    html = all_html(result, pub.articles["en"])
+    assert "<script>" not in html and "<b>" not in html and "<i>x</i>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert '<span class="footnote">A <em>note</em>.</span>' in html
+    assert result.inline(pub.articles["en"].title) == "A &lt;b&gt;bold&lt;/b&gt; title"
