@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -281,7 +282,7 @@ def _check_citations(articles, references: list[Reference], warnings: list) -> l
 def _edition(g: YamlFile, node) -> Edition | None:
     if node is None:
         return None
-    keys = g.mapping(node, required=("version", "date"), what="edition")
+    keys = g.mapping(node, required=("version",), optional=("date",), what="edition")
     version = (
         g.matching(
             keys["version"],
@@ -292,8 +293,22 @@ def _edition(g: YamlFile, node) -> Edition | None:
         if "version" in keys
         else None
     )
-    date = g.date(keys["date"], "edition date") if "date" in keys else None
+    date = g.date(keys["date"], "edition date") if "date" in keys else _source_date(g, node)
     return Edition(version or "", date or datetime.date(1970, 1, 1))
+
+
+def _source_date(g: YamlFile, node) -> datetime.date | None:
+    """Without an edition date, the date comes from SOURCE_DATE_EPOCH, never from the clock."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    if epoch.isdigit():
+        return datetime.datetime.fromtimestamp(int(epoch), datetime.UTC).date()
+    g.error(
+        node,
+        "the edition needs a date",
+        "missing-key",
+        "add 'date: YYYY-MM-DD' to edition, or set SOURCE_DATE_EPOCH",
+    )
+    return None
 
 
 def _attribution(g: YamlFile, license_node, source_node) -> Attribution | None:

@@ -133,3 +133,15 @@ def test_uncited_reference_is_a_warning(project):
         f"content/{SAMPLE}/references.yaml:69:9"
     ]
     assert "reference 'frus1944' is never cited" in str(pub.warnings[0])
+
+
+def test_edition_date_falls_back_to_source_date_epoch(project, monkeypatch):
+    meta = project.content / SAMPLE / "publication.yaml"
+    meta.write_text(meta.read_text().replace("  date: 2026-11-23\n", ""))
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    with pytest.raises(PressrunError) as exc:
+        load(project, SAMPLE)
+    assert "the edition needs a date" in str(exc.value)
+    assert f"content/{SAMPLE}/publication.yaml:10:3" in str(exc.value)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    assert str(load(project, SAMPLE).edition.date) == "2023-11-14"
