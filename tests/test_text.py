@@ -111,3 +111,13 @@ def test_raw_html_in_content_is_text_and_user_notes_become_footnotes(project):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert '<span class="footnote">A <em>note</em>.</span>' in html
     assert result.inline(pub.articles["en"].title) == "A &lt;b&gt;bold&lt;/b&gt; title"
+
+
+def test_style_by_path_relative_to_the_publication(project):
+    pub = load(project, SAMPLE)
+    apa = csl_file(pub).parent / "apa.csl"
+    (pub.folder / "house.csl").write_bytes(apa.read_bytes())
+    pub.style = "house.csl"
+    assert csl_file(pub) == (pub.folder / "house.csl").resolve()
+    assert "(Slusser &amp; Triska, 1959, p. 49)" in text(pub, "en", "en-US").pieces[
+        pub.articles["en"].sections[0].blocks[0].text.where]
