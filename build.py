@@ -61,7 +61,8 @@ def build(ctx, publications, langs, formats, strict):
     warnings: list[Diagnostic] = []
 
     def report(built):
-        click.echo(f"built {project.display(built.pdf)} ({built.seconds:.2f} s)")
+        names = ", ".join(project.display(path) for path in built.files if path.suffix == ".pdf")
+        click.echo(f"built {names} ({built.seconds:.2f} s)")
 
     def warn(diagnostic):
         warnings.append(diagnostic)

@@ -13,6 +13,7 @@ from typing import ClassVar
 import yaml
 
 from .diagnostics import Diagnostic, Location, PressrunError, did_you_mean
+from .formats import read_formats
 from .project import Project
 from .references import Reference, read_references
 from .yamlnodes import YamlFile
@@ -123,6 +124,20 @@ class Attribution:
 
 
 @dataclass
+class Cover:
+    image: Path
+    alt: str
+
+
+@dataclass
+class Imposition:
+    """How the print file of a booklet is made: creep per sheet (mm), fold and trim marks."""
+
+    creep_mm: float = 0.0
+    marks: bool = False
+
+
+@dataclass
 class Publication:
     id: str
     folder: Path
@@ -134,6 +149,8 @@ class Publication:
     references: list[Reference]
     edition: Edition
     attribution: Attribution
+    cover: Cover | None
+    imposition: Imposition
     articles: dict[str, Article]
     where: Location
     warnings: list[Diagnostic] = field(default_factory=list)
@@ -146,7 +163,7 @@ def load(project: Project, pub_id: str) -> Publication:
     top = meta_file.mapping(
         meta_file.root,
         required=("id", "languages", "edition", "license", "source"),
-        optional=("formats", "paper", "style", "references"),
+        optional=("formats", "paper", "style", "references", "cover", "imposition"),
         what="publication.yaml",
     )
     g = meta_file
@@ -164,32 +181,18 @@ def load(project: Project, pub_id: str) -> Publication:
             "id-mismatch",
             f"write 'id: {pub_id}' or rename the folder",
         )
-    languages = g.strings(top["languages"], "languages") if "languages" in top else []
-    known_langs = project.languages()
-    for node, lang in zip(
-        top["languages"].value if "languages" in top else [], languages, strict=False
-    ):
-        if lang not in known_langs:
-            g.error(
-                node,
-                f"unknown language '{lang}'",
-                "unknown-language",
-                did_you_mean(lang, known_langs)
-                or f"add templates/labels/{lang}.yaml; known: {', '.join(known_langs)}",
-            )
+    languages = _names(
+        g, top.get("languages"), project.languages(), "language", "add templates/labels/{name}.yaml"
+    )
     formats = ["handout"]
     if "formats" in top:
-        formats = g.strings(top["formats"], "formats")
-        known_formats = project.formats()
-        for node, name in zip(top["formats"].value, formats, strict=False):
-            if name not in known_formats:
-                g.error(
-                    node,
-                    f"unknown format '{name}'",
-                    "unknown-format",
-                    did_you_mean(name, known_formats)
-                    or f"known formats: {', '.join(known_formats)}",
-                )
+        formats = _names(
+            g,
+            top["formats"],
+            list(read_formats(project)),
+            "format",
+            "add it to templates/formats.yaml",
+        )
     paper = "a4"
     if "paper" in top:
         paper = g.string(top["paper"], "paper") or "a4"
@@ -204,6 +207,8 @@ def load(project: Project, pub_id: str) -> Publication:
     style = style or "chicago-notes-bibliography"
     edition = _edition(g, top.get("edition"))
     attribution = _attribution(g, top.get("license"), top.get("source"))
+    cover = _cover(g, top["cover"], folder) if "cover" in top else None
+    imposition = _imposition(g, top["imposition"]) if "imposition" in top else Imposition()
     ref_name = g.string(top["references"], "references") if "references" in top else None
     ref_path = folder / (ref_name or "references.yaml")
     g.raise_errors()
@@ -232,6 +237,8 @@ def load(project: Project, pub_id: str) -> Publication:
         references=references,
         edition=edition,
         attribution=attribution,
+        cover=cover,
+        imposition=imposition,
         articles=articles,
         where=g.where(meta_file.root),
         warnings=warnings,
@@ -277,6 +284,60 @@ def _check_citations(articles, references: list[Reference], warnings: list) -> l
                 )
             )
     return errors
+
+
+def _names(g: YamlFile, node, known: list[str], what: str, hint: str) -> list[str]:
+    """A list of names, each of which must be known."""
+    if node is None:
+        return []
+    names = g.strings(node, f"{what}s")
+    for item, name in zip(node.value, names, strict=False):
+        if name not in known:
+            g.error(
+                item,
+                f"unknown {what} '{name}'",
+                f"unknown-{what}",
+                did_you_mean(name, known) or f"{hint.format(name=name)}; known: {', '.join(known)}",
+            )
+    return names
+
+
+def _cover(g: YamlFile, node, folder: Path) -> Cover | None:
+    keys = g.mapping(node, required=("image", "alt"), what="cover")
+    image = g.string(keys["image"], "cover image") if "image" in keys else None
+    alt = g.string(keys["alt"], "cover alt text") if "alt" in keys else None
+    if image is None or alt is None:
+        return None
+    if not (folder / image).is_file():
+        g.error(
+            keys["image"],
+            f"image '{image}' not found",
+            "image-missing",
+            "give a path relative to the publication folder",
+        )
+    return Cover(folder / image, alt)
+
+
+def _imposition(g: YamlFile, node) -> Imposition:
+    keys = g.mapping(node, optional=("creep", "marks"), what="imposition")
+    creep = 0.0
+    if "creep" in keys:
+        text = g.matching(
+            keys["creep"],
+            r"\d+(\.\d+)?\s*mm",
+            "creep",
+            "give the shift per sheet in millimetres, such as 0.1mm",
+        )
+        creep = float(text.removesuffix("mm").strip()) if text else 0.0
+        if creep > 2:
+            g.error(
+                keys["creep"],
+                f"creep {creep} mm per sheet is far too much",
+                "bad-value",
+                "creep is about the paper's thickness: 0.05mm to 0.2mm",
+            )
+    marks = bool(g.boolean(keys["marks"], "marks")) if "marks" in keys else False
+    return Imposition(creep, marks)
 
 
 def _edition(g: YamlFile, node) -> Edition | None:

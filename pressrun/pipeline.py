@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .diagnostics import Diagnostic, PressrunError, did_you_mean, fail
+from .formats import read_formats
+from .impose import impose
 from .load import Publication, load
 from .output import write_atomic
 from .project import Project
@@ -20,8 +22,7 @@ from .typeset import typeset
 class Built:
     """One output that was written."""
 
-    pdf: Path
-    html: Path
+    files: list[Path]  # the PDF first
     seconds: float
 
 
@@ -57,6 +58,7 @@ def build(
 ) -> list[Built]:
     """Build every selected publication, language and format into output/<pub>/<lang>/."""
     publications = select(project, pub_ids)
+    all_formats = read_formats(project)
     built = []
     for pub in publications:
         for diagnostic in pub.warnings:
@@ -66,16 +68,19 @@ def build(
             pub_text = text(pub, lang, labels.csl_locale)
             for diagnostic in pub_text.warnings:
                 warn(diagnostic)
-            for fmt in _chosen(formats, pub.formats, "format", pub):
+            for name in _chosen(formats, pub.formats, "format", pub):
+                fmt = all_formats[name]
                 started = time.perf_counter()
                 html = render(project, pub, pub_text, labels, fmt)
-                pdf = typeset(html, project.root, f"{pub.id}/{lang}/{fmt}")
+                pdf = typeset(html, project.root, f"{pub.id}/{lang}/{name}", fmt.pages_multiple_of)
                 folder = project.output / pub.id / lang
-                write_atomic(folder / f"{fmt}.html", html.encode("utf-8"))
-                write_atomic(folder / f"{fmt}.pdf", pdf)
-                done = Built(
-                    folder / f"{fmt}.pdf", folder / f"{fmt}.html", time.perf_counter() - started
-                )
+                written = [folder / f"{name}.pdf", folder / f"{name}.html"]
+                write_atomic(written[1], html.encode("utf-8"))
+                write_atomic(written[0], pdf)
+                if fmt.impose == "saddle-stitch":
+                    written.append(folder / f"{name}-print.pdf")
+                    write_atomic(written[2], impose(pdf, pub.paper, pub.imposition))
+                done = Built(written, time.perf_counter() - started)
                 report(done)
                 built.append(done)
     return built

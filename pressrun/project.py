@@ -44,14 +44,6 @@ class Project:
         """Languages with a label catalog (templates/labels/<lang>.yaml)."""
         return sorted(p.stem for p in (self.templates / "labels").glob("*.yaml"))
 
-    def formats(self) -> list[str]:
-        """Formats are data: a template templates/<name>.html and a stylesheet styles/<name>.css."""
-        return sorted(
-            p.stem
-            for p in self.templates.glob("*.html")
-            if (self.styles / f"{p.stem}.css").is_file()
-        )
-
 
 def find_project(start: Path) -> Project:
     """The nearest folder at or above `start` that holds content/ and templates/."""

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import base64
+import functools
 import mimetypes
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 
 import jinja2
@@ -13,12 +15,11 @@ from babel.dates import format_date
 
 from . import __version__
 from .diagnostics import Diagnostic, Location, PressrunError, fail
+from .formats import Format
 from .load import Publication
 from .project import Project
 from .text import Text
 from .yamlnodes import YamlFile
-
-PAGE_SIZES = {"a4": "A4", "letter": "letter"}
 
 
 @dataclass(frozen=True)
@@ -66,11 +67,21 @@ def image_url(path: Path) -> str:
     return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
 
 
-def render(project: Project, pub: Publication, text: Text, labels: Labels, fmt: str) -> str:
+@functools.cache
+def tool_versions() -> dict[str, str]:
+    """The versions printed in colophons (and, later, locked into editions)."""
+    from .text import pandoc_version
+
+    return {
+        "pressrun": __version__,
+        "weasyprint": metadata.version("weasyprint"),
+        "pandoc": pandoc_version(),
+    }
+
+
+def render(project: Project, pub: Publication, text: Text, labels: Labels, fmt: Format) -> str:
     """The complete HTML document of one format, with its stylesheets inlined."""
-    css = "\n".join(
-        (project.styles / name).read_text(encoding="utf-8") for name in ("common.css", f"{fmt}.css")
-    )
+    css = "\n".join((project.styles / name).read_text(encoding="utf-8") for name in fmt.stylesheets)
     context = {
         "pub": pub,
         "lang": labels.lang,
@@ -78,16 +89,16 @@ def render(project: Project, pub: Publication, text: Text, labels: Labels, fmt: 
         "text": text,
         "t": labels.words,
         "css": css,
-        "page_size": PAGE_SIZES[pub.paper],
+        "page_size": fmt.page_size.get(pub.paper, "A4"),
         "date_iso": pub.edition.date.isoformat(),
         "date_long": format_date(pub.edition.date, format="long", locale=labels.date_locale),
-        "version": __version__,
+        "tools": tool_versions(),
         "image_url": image_url,
     }
     try:
-        return environment(project).get_template(f"{fmt}.html").render(context)
+        return environment(project).get_template(fmt.template).render(context)
     except jinja2.TemplateSyntaxError as exc:
-        where = Location(project.display(Path(exc.filename or fmt)), exc.lineno or 0, 1)
+        where = Location(project.display(Path(exc.filename or fmt.template)), exc.lineno or 0, 1)
         raise fail(where, f"template syntax: {exc.message}", "template-syntax") from None
     except jinja2.UndefinedError as exc:
         raise PressrunError([_template_error(project, exc)]) from None

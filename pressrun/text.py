@@ -119,6 +119,13 @@ def pandoc_path() -> str:
     return pypandoc.get_pandoc_path()
 
 
+def pandoc_version() -> str:
+    result = subprocess.run(
+        [pandoc_path(), "--version"], capture_output=True, text=True, check=True
+    )
+    return result.stdout.split()[1]
+
+
 def markdown_document(article: Article) -> str:
     """One Markdown document: each piece in a div #pr-N, then the bibliography's place."""
     parts = [

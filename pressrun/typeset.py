@@ -57,15 +57,28 @@ def identifier(name: str) -> bytes:
     return hashlib.sha256(name.encode("utf-8")).hexdigest()[:32].encode("ascii")
 
 
-def typeset(html: str, root: Path, name: str) -> bytes:
-    """Lay out `html` (dates come from its dcterms meta tags) and return the PDF bytes."""
+FILLER = "pressrun-filler"
+
+
+def typeset(html: str, root: Path, name: str, pages_multiple_of: int = 1) -> bytes:
+    """Lay out `html` (dates come from its dcterms meta tags) and return the PDF bytes.
+
+    If the document has an element #pressrun-filler alone on its page, that blank page is
+    repeated (0 to n-1 times) so that the page count becomes a multiple of `pages_multiple_of`.
+    """
     weasyprint = _weasyprint()
     refused: list[str] = []
     document = weasyprint.HTML(
         string=html,
         base_url=root.resolve().as_uri() + "/",
         url_fetcher=project_fetcher(root, refused),
-    )
+    ).render()
+    filler = next((n for n, page in enumerate(document.pages) if FILLER in page.anchors), None)
+    if filler is not None:
+        pages = document.pages[:filler] + document.pages[filler + 1 :]
+        padding = -len(pages) % pages_multiple_of
+        pages[filler:filler] = [document.pages[filler]] * padding
+        document = document.copy(pages)
     pdf = document.write_pdf(pdf_identifier=identifier(name))
     if refused:
         raise PressrunError(

@@ -70,23 +70,22 @@ def page_words(pdf: Path) -> list[list[Word]]:
     return pages
 
 
-def note_pages(pdf: Path, body_pt: float = 10.5) -> tuple[dict[int, int], dict[int, int]]:
+def note_pages(pdf: Path, note_pt: float) -> tuple[dict[int, int], dict[int, int]]:
     """Where each note's call and each note's text stand: ({number: page}, {number: page}).
 
-    A call is a superscript number, a word smaller than the body type; a note starts a line
-    of the footnote area with its number and a period ("3."), in note-size type.
+    A call is a superscript number, smaller than the notes' type; a note starts a line of the
+    footnote area with its number and a period ("3."), in the notes' type size `note_pt`.
     """
     calls, notes = {}, {}
-    # pdftotext boxes are about 1.36 x the type size.
-    body, call_max = body_pt * 1.36, body_pt * 0.8 * 1.36
+    note = note_pt * 1.36  # pdftotext's boxes are about 1.36 times the type size
     for number, words in enumerate(page_words(pdf), start=1):
         for word in words:
-            if re.fullmatch(r"\d+", word.text) and word.height < call_max:
+            if re.fullmatch(r"\d+", word.text) and word.height < note * 0.95:
                 calls.setdefault(int(word.text), number)
             elif (
                 re.fullmatch(r"\d+\.", word.text)
                 and word.first_in_line
-                and call_max <= word.height < body * 0.95
+                and abs(word.height - note) < note * 0.1
             ):
                 notes.setdefault(int(word.text[:-1]), number)
     return calls, notes

@@ -27,7 +27,7 @@ def test_handout_is_a4_and_short(sample_pdf, lang):
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_every_note_is_on_the_page_of_its_call(sample, sample_pdf, lang):
-    calls, notes = note_pages(sample_pdf(lang))
+    calls, notes = note_pages(sample_pdf(lang), note_pt=8.5)
     expected = notes_in_html(sample, lang)
     assert expected == 9  # the article's nine citation notes
     assert sorted(calls) == list(range(1, expected + 1)), "a note call is missing from the PDF"

@@ -6,6 +6,7 @@ import pytest
 from conftest import SAMPLE
 
 from pressrun.diagnostics import PressrunError
+from pressrun.formats import read_formats
 from pressrun.load import load
 from pressrun.render import read_labels, render
 from pressrun.text import text
@@ -13,12 +14,13 @@ from pressrun.text import text
 
 @pytest.fixture
 def rendered(project):
-    def html(lang="en", paper=None):
+    def html(lang="en", paper=None, name="handout"):
         pub = load(project, SAMPLE)
         if paper:
             pub.paper = paper
         labels = read_labels(project, lang)
-        return render(project, pub, text(pub, lang, labels.csl_locale), labels, "handout")
+        fmt = read_formats(project)[name]
+        return render(project, pub, text(pub, lang, labels.csl_locale), labels, fmt)
 
     return html
 
@@ -36,6 +38,17 @@ def test_handout_html_has_language_dates_and_styles(rendered):
 
 def test_letter_paper(rendered):
     assert "@page { size: letter; }" in rendered(paper="letter")
+    assert "@page { size: 5.5in 8.5in; }" in rendered(paper="letter", name="booklet")
+
+
+def test_booklet_has_cover_contents_colophon_and_filler(rendered):
+    html = rendered("es", name="booklet")
+    assert "@page { size: A5; }" in html
+    assert '<section class="cover">' in html and '<section class="back-cover">' in html
+    assert '<li><a href="#terminos">Términos</a></li>' in html
+    assert '<li><a href="#bibliography">Bibliografía</a></li>' in html
+    assert html.index('id="pressrun-filler"') < html.index('class="colophon"')
+    assert "<h2>Colofón</h2>" in html
 
 
 def test_labels_localize(project):
@@ -60,7 +73,7 @@ def test_undefined_template_variable_names_template_and_line(project, rendered):
 
 def test_template_syntax_error_names_template_and_line(project, rendered):
     template = project.templates / "handout.html"
-    template.write_text(template.read_text().replace("{%- endfor %}", "{%- endfro %}", 1))
+    template.write_text(template.read_text().replace("</main>", "{% endfro %}</main>", 1))
     with pytest.raises(PressrunError) as exc:
         rendered()
     assert str(exc.value).startswith("templates/handout.html:")

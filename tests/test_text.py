@@ -119,5 +119,7 @@ def test_style_by_path_relative_to_the_publication(project):
     (pub.folder / "house.csl").write_bytes(apa.read_bytes())
     pub.style = "house.csl"
     assert csl_file(pub) == (pub.folder / "house.csl").resolve()
-    assert "(Slusser &amp; Triska, 1959, p. 49)" in text(pub, "en", "en-US").pieces[
-        pub.articles["en"].sections[0].blocks[0].text.where]
+    assert (
+        "(Slusser &amp; Triska, 1959, p. 49)"
+        in text(pub, "en", "en-US").pieces[pub.articles["en"].sections[0].blocks[0].text.where]
+    )
