@@ -31,6 +31,11 @@ class Inline:
     file: YamlFile = field(repr=False, compare=False)
     span: tuple[int, int] = (0, 0)  # character offsets of the YAML scalar in file.text
 
+    def locate(self, fragment: str) -> Location:
+        """Where `fragment` of this text stands in its file (YAML folding moves lines)."""
+        offset = self.file.text.find(fragment, *self.span)
+        return self.file.at_offset(offset) if offset >= 0 else self.where
+
 
 @dataclass
 class Paragraph:
@@ -210,12 +215,22 @@ def load(project: Project, pub_id: str) -> Publication:
     cover = _cover(g, top["cover"], folder) if "cover" in top else None
     imposition = _imposition(g, top["imposition"]) if "imposition" in top else Imposition()
     ref_name = g.string(top["references"], "references") if "references" in top else None
-    ref_path = folder / (ref_name or "references.yaml")
-    g.raise_errors()
+    ref_path = file_inside(
+        g,
+        top.get("references", meta_file.root),
+        folder,
+        ref_name or "references.yaml",
+        "references file",
+    )
 
-    references = read_references(ref_path, project.display(ref_path))
+    errors = [d for d in g.diagnostics if d.severity == "error"]
+    references = None
+    if ref_path:
+        try:
+            references = read_references(ref_path, project.display(ref_path))
+        except PressrunError as exc:
+            errors += exc.diagnostics
     articles = {}
-    errors = []
     for lang in languages:
         path = folder / f"{lang}.yaml"
         try:
@@ -223,7 +238,8 @@ def load(project: Project, pub_id: str) -> Publication:
         except PressrunError as exc:
             errors += exc.diagnostics
     warnings: list[Diagnostic] = []
-    errors += _check_citations(articles.values(), references, warnings)
+    if references is not None:
+        errors += _check_citations(articles.values(), references, warnings)
     if errors:
         raise PressrunError(errors)
     return Publication(
@@ -261,12 +277,9 @@ def _check_citations(articles, references: list[Reference], warnings: list) -> l
                 cited.add(key)
                 if key in known:
                     continue
-                start, end = inline.span
-                offset = inline.file.text.find("@" + key, start, end)
-                where = inline.file.at_offset(offset) if offset >= 0 else inline.where
                 errors.append(
                     Diagnostic(
-                        where,
+                        inline.locate("@" + key),
                         f"unknown citation key '{key}'",
                         "unknown-citation",
                         did_you_mean(key, known) or "add it to the references file",
@@ -308,14 +321,30 @@ def _cover(g: YamlFile, node, folder: Path) -> Cover | None:
     alt = g.string(keys["alt"], "cover alt text") if "alt" in keys else None
     if image is None or alt is None:
         return None
-    if not (folder / image).is_file():
-        g.error(
-            keys["image"],
-            f"image '{image}' not found",
-            "image-missing",
+    path = file_inside(g, keys["image"], folder, image, "cover image")
+    return Cover(path, alt) if path else None
+
+
+def file_inside(f: YamlFile, node, folder: Path, name: str, what: str) -> Path | None:
+    """A file named in the content: it must exist inside the publication folder."""
+    path = folder / name
+    if not path.resolve().is_relative_to(folder.resolve()):
+        f.error(
+            node,
+            f"{what} '{name}' is outside the publication folder",
+            "outside-folder",
+            "content may only use files inside its own folder: copy the file there",
+        )
+        return None
+    if not path.is_file():
+        f.error(
+            node,
+            f"{what} '{name}' not found",
+            "file-missing",
             "give a path relative to the publication folder",
         )
-    return Cover(folder / image, alt)
+        return None
+    return path
 
 
 def _imposition(g: YamlFile, node) -> Imposition:
@@ -394,7 +423,70 @@ def _inline(f: YamlFile, node, what: str) -> Inline | None:
     text = f.string(node, what)
     if text is None:
         return None
-    return Inline(text, f.where(node), f, (node.start_mark.index, node.end_mark.index))
+    inline = Inline(text, f.where(node), f, (node.start_mark.index, node.end_mark.index))
+    _check_markdown(f, inline)
+    return inline
+
+
+IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)")
+LINK = re.compile(r"(?<!!)\[[^\]]*\]\(\s*<?([^)\s>]+)|<([a-zA-Z][\w+.-]*:[^>\s]*)>")
+SCHEME = re.compile(r"[a-zA-Z][\w+.-]*:")
+LINK_SCHEMES = ("http:", "https:", "mailto:")
+MAX_NOTE_CHARS = 1200  # about half an A5 page of notes: longer ones cannot stay by their call
+
+
+def _check_markdown(f: YamlFile, inline: Inline) -> None:
+    """Errors for what the text may not do: load files from elsewhere, odd links, huge notes."""
+    source = inline.source
+    for match in IMAGE.finditer(source):
+        url = match.group(1)
+        where = inline.locate(url)
+        if SCHEME.match(url) or url.startswith(("/", "\\")):
+            f.error(
+                where,
+                f"image '{url}' is not a file of the publication",
+                "image-url",
+                "put the image in the publication folder and give its relative path",
+            )
+        else:
+            file_inside(f, where, f.path.parent, url, "image")
+    for match in LINK.finditer(source):
+        url = match.group(1) or match.group(2)
+        if url.startswith("#") or url.lower().startswith(LINK_SCHEMES):
+            continue
+        f.error(
+            inline.locate(url),
+            f"link '{url}' is not allowed",
+            "link-url",
+            "links go to http(s):// or mailto: addresses, or to #a-section of the text",
+        )
+    for line in source.splitlines():
+        if line.lstrip().startswith(":::"):
+            f.error(
+                inline.locate(line.strip()),
+                "fenced div lines (':::') are not allowed",
+                "fenced-div",
+                "use the block types (notice, quote, …) instead",
+            )
+    for start in (m.start() for m in re.finditer(r"\^\[", source)):
+        length = _note_length(source, start + 2)
+        if length > MAX_NOTE_CHARS:
+            f.error(
+                inline.locate(source[start : start + 20]),
+                f"note of {length:,} characters is too long to fit a page "
+                f"(at most {MAX_NOTE_CHARS:,})",
+                "note-too-long",
+                "shorten the note or move its text into the body",
+            )
+
+
+def _note_length(source: str, start: int) -> int:
+    depth = 1
+    for index in range(start, len(source)):
+        depth += {"[": 1, "]": -1}.get(source[index], 0)
+        if depth == 0:
+            return index - start
+    return len(source) - start
 
 
 def _article(f: YamlFile, lang: str) -> Article:
@@ -486,16 +578,9 @@ def _block(f: YamlFile, node) -> Block | None:
             image = f.string(body, "figure image")
             caption = _inline(f, keys["caption"], "caption")
             alt = f.string(keys["alt"], "alt text")
-            if image is None or caption is None or alt is None:
+            path = file_inside(f, body, f.path.parent, image, "image") if image else None
+            if path is None or caption is None or alt is None:
                 return None
-            path = f.path.parent / image
-            if not path.is_file():
-                f.error(
-                    body,
-                    f"image '{image}' not found",
-                    "image-missing",
-                    "give a path relative to the publication folder",
-                )
             return Figure(path, caption, alt, f.where(body))
     return None
 

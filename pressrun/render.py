@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import base64
 import functools
-import mimetypes
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -18,7 +16,7 @@ from .diagnostics import Diagnostic, Location, PressrunError, fail
 from .formats import Format
 from .load import Publication
 from .project import Project
-from .text import Text
+from .text import Text, image_url
 from .yamlnodes import YamlFile
 
 
@@ -59,12 +57,6 @@ def environment(project: Project) -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
     )
-
-
-def image_url(path: Path) -> str:
-    """Images go inline as data: URLs, so the HTML stands alone and names no build path."""
-    mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
 
 
 @functools.cache

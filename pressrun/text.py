@@ -6,11 +6,15 @@ first notes full, later notes short, one bibliography entry per cited source.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import importlib.util
+import mimetypes
 import re
 import subprocess
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
+from html import unescape
 from pathlib import Path
 
 from markupsafe import Markup
@@ -119,6 +123,24 @@ def pandoc_path() -> str:
     return pypandoc.get_pandoc_path()
 
 
+def image_url(path: Path) -> str:
+    """Images go inline as data: URLs, so the HTML stands alone and names no build path."""
+    mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+
+
+def _inline_images(html: str, folder: Path) -> str:
+    """Images in the text become data: URLs (load checked they are files of the publication)."""
+
+    def replace(match: re.Match) -> str:
+        path = (folder / unescape(match.group(1))).resolve()
+        if not path.is_relative_to(folder.resolve()) or not path.is_file():
+            return 'src=""'
+        return f'src="{image_url(path)}"'
+
+    return re.sub(r'src="([^"]*)"', replace, html)
+
+
 def pandoc_version() -> str:
     result = subprocess.run(
         [pandoc_path(), "--version"], capture_output=True, text=True, check=True
@@ -126,20 +148,23 @@ def pandoc_version() -> str:
     return result.stdout.split()[1]
 
 
-def markdown_document(article: Article) -> str:
-    """One Markdown document: each piece in a div #pr-N, then the bibliography's place."""
-    parts = [
-        f"::: {{#pr-{n}}}\n{inline.source.strip()}\n:::\n"
-        for n, inline in enumerate(article.inlines())
-    ]
-    parts.append(":::: {#pr-refs}\n::: {#refs}\n:::\n::::\n")
-    return "\n".join(parts)
+def markdown_document(article: Article) -> tuple[str, str]:
+    """One Markdown document: each piece in a div #pr-TOKEN-N, then the bibliography's place.
+
+    TOKEN is a digest of the pieces, so no piece can contain a wrapper of its own.
+    """
+    sources = [inline.source.strip() for inline in article.inlines()]
+    token = hashlib.sha256("\0".join(sources).encode("utf-8")).hexdigest()[:16]
+    parts = [f"::: {{#pr-{token}-{n}}}\n{source}\n:::\n" for n, source in enumerate(sources)]
+    parts.append(f":::: {{#pr-{token}-refs}}\n::: {{#refs}}\n:::\n::::\n")
+    return "\n".join(parts), token
 
 
 def text(pub: Publication, lang: str, csl_locale: str) -> Text:
     """Turn one language of a publication into HTML with pandoc and its citeproc."""
     article = pub.articles[lang]
     csl = csl_file(pub)
+    document, token = markdown_document(article)
     command = [
         pandoc_path(),
         "--from",
@@ -155,12 +180,14 @@ def text(pub: Publication, lang: str, csl_locale: str) -> Text:
         str(csl),
         "--metadata",
         f"lang={csl_locale}",
+        "--metadata",
+        f"pressrun-token={token}",
         "--lua-filter",
         str(NOTES_FILTER),
     ]
     result = subprocess.run(
         command,
-        input=markdown_document(article),
+        input=document,
         capture_output=True,
         text=True,
         encoding="utf-8",
@@ -188,5 +215,8 @@ def text(pub: Publication, lang: str, csl_locale: str) -> Text:
             "block-structure",
             "remove fenced-div lines (':::') from the text",
         )
-    pieces = {inline.where: found[str(n)] for n, inline in enumerate(inlines)}
+    pieces = {
+        inline.where: _inline_images(found[str(n)], inline.file.path.parent)
+        for n, inline in enumerate(inlines)
+    }
     return Text(lang, pieces, Markup(found["refs"]), is_note_style(csl), warnings)

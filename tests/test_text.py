@@ -22,8 +22,8 @@ def all_html(result, article) -> str:
 
 def test_one_markdown_document_per_language(project):
     pub = load(project, SAMPLE)
-    document = markdown_document(pub.articles["en"])
-    assert len(re.findall(r"^::: \{#pr-\d+\}$", document, re.M)) == len(
+    document, token = markdown_document(pub.articles["en"])
+    assert len(re.findall(rf"^::: \{{#pr-{token}-\d+\}}$", document, re.M)) == len(
         pub.articles["en"].inlines()
     )
     assert document.rstrip().endswith("::::")
