@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -45,28 +46,46 @@ def cli(ctx: click.Context, project_dir: Path | None) -> None:
         raise UserError(str(exc)) from None
 
 
+def user_error(exc: PressrunError) -> UserError:
+    count = len(exc.diagnostics)
+    return UserError(f"{exc}\n{count} error{'s' if count != 1 else ''}")
+
+
+class Warnings:
+    """Prints and counts warnings; with --strict the first one stops the run as an error."""
+
+    def __init__(self, strict: bool):
+        self.strict = strict
+        self.count = 0
+
+    def __call__(self, diagnostic: Diagnostic) -> None:
+        if self.strict:
+            raise PressrunError([replace(diagnostic, severity="error")])
+        self.count += 1
+        click.echo(str(diagnostic), err=True)
+
+
+STRICT = click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+
+
 @cli.command()
 @click.argument("publications", nargs=-1)
 @click.option("--lang", "langs", multiple=True, help="Build only this language (repeatable).")
 @click.option(
     "--format", "formats", multiple=True, help="Build only this format, e.g. handout (repeatable)."
 )
-@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@STRICT
 @click.pass_context
 def build(ctx, publications, langs, formats, strict):
     """Build PUBLICATIONS (default: all) into output/<pub>/<lang>/<format>.pdf."""
     from pressrun.pipeline import build as run_build
 
     project = project_of(ctx)
-    warnings: list[Diagnostic] = []
+    warn = Warnings(strict)
 
     def report(built):
         names = ", ".join(project.display(path) for path in built.files if path.suffix == ".pdf")
         click.echo(f"built {names} ({built.seconds:.2f} s)")
-
-    def warn(diagnostic):
-        warnings.append(diagnostic)
-        click.echo(str(diagnostic), err=True)
 
     started = time.perf_counter()
     try:
@@ -74,13 +93,33 @@ def build(ctx, publications, langs, formats, strict):
             project, list(publications), list(langs), list(formats), report=report, warn=warn
         )
     except PressrunError as exc:
-        raise UserError(str(exc)) from None
+        raise user_error(exc) from None
     click.echo(
-        f"{len(built)} output(s) in {time.perf_counter() - started:.2f} s, "
-        f"{len(warnings)} warning(s)"
+        f"{len(built)} output(s) in {time.perf_counter() - started:.2f} s, {warn.count} warning(s)"
     )
-    if strict and warnings:
-        raise UserError(f"--strict: {len(warnings)} warning(s) count as errors")
+
+
+@cli.command()
+@click.argument("publications", nargs=-1)
+@STRICT
+@click.pass_context
+def check(ctx, publications, strict):
+    """Check PUBLICATIONS (default: all) as a build would, without typesetting."""
+    from pressrun.check import check as run_check
+
+    warn = Warnings(strict)
+    started = time.perf_counter()
+    try:
+        checked = run_check(project_of(ctx), list(publications))
+        for pub in checked:
+            for diagnostic in pub.warnings:
+                warn(diagnostic)
+    except PressrunError as exc:
+        raise user_error(exc) from None
+    click.echo(
+        f"checked {len(checked)} publication(s) in {time.perf_counter() - started:.2f} s: "
+        f"no errors, {warn.count} warning(s)"
+    )
 
 
 @cli.command()

@@ -150,6 +150,7 @@ class Publication:
     formats: list[str]
     paper: str
     style: str
+    style_where: Location
     references_file: Path
     references: list[Reference]
     edition: Edition
@@ -210,6 +211,7 @@ def load(project: Project, pub_id: str) -> Publication:
             )
     style = g.string(top["style"], "style") if "style" in top else None
     style = style or "chicago-notes-bibliography"
+    style_where = g.where(top["style"]) if "style" in top else g.where(meta_file.root)
     edition = _edition(g, top.get("edition"))
     attribution = _attribution(g, top.get("license"), top.get("source"))
     cover = _cover(g, top["cover"], folder) if "cover" in top else None
@@ -231,7 +233,7 @@ def load(project: Project, pub_id: str) -> Publication:
         except PressrunError as exc:
             errors += exc.diagnostics
     articles = {}
-    for lang in languages:
+    for lang in (lang for lang in languages if lang in project.languages()):
         path = folder / f"{lang}.yaml"
         try:
             articles[lang] = _article(YamlFile(path, project.display(path)), lang)
@@ -249,6 +251,7 @@ def load(project: Project, pub_id: str) -> Publication:
         formats=formats,
         paper=paper,
         style=style,
+        style_where=style_where,
         references_file=ref_path,
         references=references,
         edition=edition,

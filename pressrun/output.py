@@ -2,8 +2,31 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+LOCK = ".pressrun.lock"
+
+
+@contextmanager
+def exclusive(output: Path) -> Iterator[None]:
+    """One build at a time writes into `output`; a second one waits for the first.
+
+    Under the lock no other build runs, so temporary files left by a killed build are
+    removed.
+    """
+    output.mkdir(parents=True, exist_ok=True)
+    with open(output / LOCK, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            for stale in output.rglob(".*.tmp"):
+                stale.unlink(missing_ok=True)
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def write_atomic(path: Path, data: bytes) -> None:

@@ -71,9 +71,16 @@ def style_names() -> list[str]:
 
 def csl_file(pub: Publication) -> Path:
     """The independent CSL file for the publication's style (a name or a path)."""
-    where = Location(f"{pub.where.file}")
+    where = pub.style_where
     if pub.style.endswith(".csl"):
-        path = (pub.folder / pub.style).resolve()
+        path = pub.folder / pub.style
+        if not path.resolve().is_relative_to(pub.folder.resolve()):
+            raise fail(
+                where,
+                f"CSL style file '{pub.style}' is outside the publication folder",
+                "outside-folder",
+                "copy the style into the publication folder",
+            )
         if not path.is_file():
             raise fail(
                 where,

@@ -11,7 +11,11 @@ import yaml
 from .diagnostics import Diagnostic, Location, PressrunError, did_you_mean
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
-MAX_ALIASES = 100
+MAX_ALIASES = 20  # content needs few; more could expand exponentially
+
+
+class TooManyAliases(yaml.MarkedYAMLError):
+    pass
 
 
 class _NoAliasBombLoader(yaml.SafeLoader):
@@ -22,7 +26,7 @@ class _NoAliasBombLoader(yaml.SafeLoader):
             self.aliases_seen = getattr(self, "aliases_seen", 0) + 1
             if self.aliases_seen > MAX_ALIASES:
                 event = self.peek_event()
-                raise yaml.MarkedYAMLError(
+                raise TooManyAliases(
                     problem=f"more than {MAX_ALIASES} YAML aliases",
                     problem_mark=event.start_mark,
                 )
@@ -102,13 +106,27 @@ class YamlFile:
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             problem = exc.problem or "invalid YAML"
+            code, hint = "yaml-syntax", "check the indentation and quoting on this line"
+            if (
+                exc.context
+                and exc.context_mark
+                and exc.problem_mark
+                and exc.context_mark.line != exc.problem_mark.line
+            ):
+                problem += (
+                    f" ({exc.context} at line {exc.context_mark.line + 1}, "
+                    f"column {exc.context_mark.column + 1})"
+                )
+            if "cannot start any token" in problem and "'\\t'" not in problem:
+                hint = "put the text in quotes: YAML cannot start a value with @ or `"
+            elif "'\\t'" in problem:
+                hint = "indent with spaces, not tabs"
+            elif isinstance(exc, TooManyAliases):
+                code, hint = "yaml-aliases", "write the values out instead of using aliases (*name)"
             raise PressrunError(
                 [
                     Diagnostic(
-                        self.where(mark) if mark else here,
-                        f"YAML syntax: {problem}",
-                        "yaml-syntax",
-                        "check the indentation and quoting on this line",
+                        self.where(mark) if mark else here, f"YAML syntax: {problem}", code, hint
                     )
                 ]
             ) from None

@@ -1,0 +1,88 @@
+"""Check: everything a build validates, without pandoc or typesetting, so it is fast.
+
+Content, references, citation keys, style and locale names, formats and templates (each
+template is rendered with the raw text in place of pandoc's HTML, so undefined variables
+and syntax errors show up with their template line).
+"""
+
+from __future__ import annotations
+
+import re
+from html import escape
+
+from markupsafe import Markup
+
+from .diagnostics import Diagnostic, Location, PressrunError, did_you_mean, fail
+from .formats import read_formats
+from .load import Article, Publication, load
+from .project import Project
+from .render import read_labels, render
+from .text import Text, csl_file
+
+LOCALE = re.compile(r"[a-z]{2,3}(-[A-Z]{2})?")
+
+
+def select(project: Project, pub_ids: list[str] | None) -> list[Publication]:
+    """Load the named publications (all by default), reporting every error of every one."""
+    known = project.publication_ids()
+    for pub_id in pub_ids or []:
+        if pub_id not in known:
+            raise fail(
+                None,
+                f"no publication '{pub_id}' in content/",
+                "unknown-publication",
+                did_you_mean(pub_id, known) or f"known: {', '.join(known) or 'none'}",
+            )
+    publications, errors = [], []
+    for pub_id in pub_ids or known:
+        try:
+            publications.append(load(project, pub_id))
+        except PressrunError as exc:
+            errors += exc.diagnostics
+    if errors:
+        raise PressrunError(errors)
+    return publications
+
+
+def preview_text(article: Article) -> Text:
+    """The article's text as it was written, escaped: enough to render every template."""
+    pieces = {inline.where: f"<p>{escape(inline.source)}</p>" for inline in article.inlines()}
+    return Text(article.lang, pieces, Markup(""), note_style=True)
+
+
+def check(project: Project, pub_ids: list[str] | None = None) -> list[Publication]:
+    """Validate the publications as a build would; raise PressrunError with every error."""
+    publications = select(project, pub_ids)
+    formats = read_formats(project)
+    errors: list[Diagnostic] = []
+    for pub in publications:
+        try:
+            csl_file(pub)
+        except PressrunError as exc:
+            errors += exc.diagnostics
+        for lang in pub.languages:
+            try:
+                labels = read_labels(project, lang)
+                if not LOCALE.fullmatch(labels.csl_locale):
+                    where = Location(project.display(project.templates / "labels" / f"{lang}.yaml"))
+                    errors.append(
+                        Diagnostic(
+                            where,
+                            f"csl-locale '{labels.csl_locale}' is not a locale name",
+                            "bad-locale",
+                            "write a language and region such as es-ES",
+                        )
+                    )
+                    continue
+                for name in pub.formats:
+                    render(project, pub, preview_text(pub.articles[lang]), labels, formats[name])
+            except PressrunError as exc:
+                errors += exc.diagnostics
+    if errors:
+        raise PressrunError(_unique(errors))
+    return publications
+
+
+def _unique(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    """The same template error found for each language is reported once."""
+    return list(dict.fromkeys(diagnostics))

@@ -1,0 +1,127 @@
+"""Bad input: every case in tests/bad/ gives one clear message, exit 1, no traceback, and
+leaves the outputs already built byte for byte as they were.
+
+A case is one file named CASE--TARGET: it replaces TARGET in a copy of the small valid
+publication tests/data/mini (or a template: handout.html, formats.yaml, labels-en.yaml).
+The exact messages are in tests/bad/expected.txt; after a deliberate change, regenerate
+them with `PRESSRUN_REGENERATE=1 .venv/bin/python -m pytest tests/test_bad_input.py` and
+review the diff.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import build as cli_module
+from pressrun.pipeline import build
+from pressrun.project import Project
+
+HERE = Path(__file__).parent
+BAD = HERE / "bad"
+EXPECTED = BAD / "expected.txt"
+ROOT = HERE.parent
+TEMPLATE_TARGETS = {
+    "handout.html": "templates/handout.html",
+    "formats.yaml": "templates/formats.yaml",
+    "labels-en.yaml": "templates/labels/en.yaml",
+}
+CASES = sorted(p.name for p in BAD.iterdir() if "--" in p.name)
+
+
+def mini_project(target: Path) -> Project:
+    for folder in ("templates", "styles"):
+        shutil.copytree(ROOT / folder, target / folder)
+    shutil.copytree(HERE / "data" / "mini", target / "content" / "mini")
+    return Project(target)
+
+
+@pytest.fixture(scope="session")
+def mini_built(tmp_path_factory) -> Project:
+    project = mini_project(tmp_path_factory.mktemp("mini"))
+    build(project)
+    return project
+
+
+def read_expected() -> dict[str, str]:
+    if not EXPECTED.exists():
+        return {}
+    cases, name = {}, None
+    for line in EXPECTED.read_text(encoding="utf-8").splitlines():
+        if line.startswith("== "):
+            name = line[3:]
+            cases[name] = []
+        elif name:
+            cases[name].append(line)
+    return {name: "\n".join(lines).strip() for name, lines in cases.items()}
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(folder)): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and not p.name.startswith(".")
+    }
+
+
+def run(project: Project, *args: str):
+    return CliRunner().invoke(
+        cli_module.cli, ["--project", str(project.root), *args], catch_exceptions=False
+    )
+
+
+RESULTS: dict[str, str] = {}
+
+
+def test_corpus_is_large_enough():
+    assert len(CASES) >= 40
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_bad_input(case, mini_built, tmp_path):
+    project = mini_project(tmp_path / "project")
+    shutil.copytree(mini_built.output, project.output)
+    before = snapshot(project.output)
+    target = case.split("--", 1)[1]
+    path = project.root / TEMPLATE_TARGETS.get(target, f"content/mini/{target}")
+    shutil.copyfile(BAD / case, path)
+    strict = ["--strict"] if "strict" in case else []
+
+    checked = run(project, "check", *strict)
+    built = run(project, "build", *strict)
+
+    for result in (checked, built):
+        assert result.exit_code == 1, result.output
+        assert "Traceback" not in result.output
+    message = checked.output.strip()
+    assert built.output.strip() == message
+    assert snapshot(project.output) == before, "a failed build changed the outputs"
+    RESULTS[case] = message
+    if os.environ.get("PRESSRUN_REGENERATE"):
+        return
+    expected = read_expected()
+    assert case in expected, f"no expected message for {case}: regenerate (see docstring)"
+    assert message == expected[case]
+
+
+def test_oversized_file(mini_built, tmp_path):
+    project = mini_project(tmp_path / "project")
+    en = project.content / "mini" / "en.yaml"
+    en.write_text(en.read_text() + "# " + "x" * (3 * 1024 * 1024) + "\n")
+    result = run(project, "check")
+    assert result.exit_code == 1
+    assert result.output.startswith(
+        "content/mini/en.yaml: error: file is 3,145,838 bytes, more than 2,097,152 [file-too-big]"
+    )
+
+
+def teardown_module():
+    if os.environ.get("PRESSRUN_REGENERATE") and RESULTS:
+        merged = read_expected() | RESULTS
+        EXPECTED.write_text(
+            "".join(f"== {name}\n{merged[name]}\n\n" for name in sorted(merged)), encoding="utf-8"
+        )
