@@ -501,7 +501,7 @@ def _article(f: YamlFile, lang: str) -> Article:
     sections = []
     used_ids: set[str] = set()
     for number, node in enumerate(
-        f.sequence(top.get("sections"), "sections") if "sections" in top else [], start=1
+        f.sequence(top["sections"], "sections") if "sections" in top else [], start=1
     ):
         section = _section(f, node, number, used_ids)
         if section:
@@ -523,13 +523,8 @@ def _section(f: YamlFile, node, number: int, used_ids: set[str]) -> Section | No
     if sid in used_ids:
         sid = f"{sid}-{number}"
     used_ids.add(sid)
-    blocks = [
-        b
-        for b in (
-            _block(f, n) for n in f.sequence(keys.get("blocks"), "blocks") if "blocks" in keys
-        )
-        if b
-    ]
+    nodes = f.sequence(keys["blocks"], "blocks") if "blocks" in keys else []
+    blocks = [block for block in map(lambda node: _block(f, node), nodes) if block]
     return Section(sid, heading, blocks)
 
 
