@@ -69,12 +69,13 @@ class YamlFile:
 
     # -- parsing ---------------------------------------------------------------------------
     def _parse(self) -> None:
-        here = Location(self.display)
+        here = Location(self.display, 1, 1)
         try:
             data = self.path.read_bytes()
         except FileNotFoundError:
             raise PressrunError(
-                [Diagnostic(here, "file not found", "file-missing", "create it or fix the name")]
+                [Diagnostic(Location(self.display), "file not found", "file-missing",
+                            "create it or fix the name")]
             ) from None
         if len(data) > MAX_FILE_BYTES:
             raise PressrunError(
