@@ -83,9 +83,11 @@ def build(ctx, publications, langs, formats, strict):
     project = project_of(ctx)
     warn = Warnings(strict)
 
-    def report(built):
-        names = ", ".join(project.display(path) for path in built.files if path.suffix == ".pdf")
-        click.echo(f"built {names} ({built.seconds:.2f} s)")
+    def report(made):
+        names = ", ".join(
+            f"output/{made.pub_id}/{name}" for name in made.files if name.endswith(".pdf")
+        )
+        click.echo(f"built {names} ({made.seconds:.2f} s)")
 
     started = time.perf_counter()
     try:

@@ -112,9 +112,26 @@ class Article:
 
 
 @dataclass
+class Change:
+    """One changelog entry: what changed in an edition, in every language or per language."""
+
+    version: str
+    date: datetime.date
+    text: dict[str, str]  # language -> text; "*" for every language
+
+    def in_language(self, lang: str) -> str:
+        return self.text.get(lang) or self.text.get("*", "")
+
+
+@dataclass
 class Edition:
     version: str
     date: datetime.date
+    changelog: list[Change] = field(default_factory=list)
+
+    def release_date(self, version: str) -> datetime.date:
+        """The date of `version`: from its changelog entry, else the edition's date."""
+        return next((c.date for c in self.changelog if c.version == version), self.date)
 
 
 @dataclass
@@ -169,7 +186,7 @@ def load(project: Project, pub_id: str) -> Publication:
     top = meta_file.mapping(
         meta_file.root,
         required=("id", "languages", "edition", "license", "source"),
-        optional=("formats", "paper", "style", "references", "cover", "imposition"),
+        optional=("formats", "paper", "style", "references", "cover", "imposition", "changelog"),
         what="publication.yaml",
     )
     g = meta_file
@@ -213,6 +230,8 @@ def load(project: Project, pub_id: str) -> Publication:
     style = style or "chicago-notes-bibliography"
     style_where = g.where(top["style"]) if "style" in top else g.where(meta_file.root)
     edition = _edition(g, top.get("edition"))
+    if edition and "changelog" in top:
+        edition.changelog = _changelog(g, top["changelog"], project.languages())
     attribution = _attribution(g, top.get("license"), top.get("source"))
     cover = _cover(g, top["cover"], folder) if "cover" in top else None
     imposition = _imposition(g, top["imposition"]) if "imposition" in top else Imposition()
@@ -388,6 +407,40 @@ def _edition(g: YamlFile, node) -> Edition | None:
     )
     date = g.date(keys["date"], "edition date") if "date" in keys else _source_date(g, node)
     return Edition(version or "", date or datetime.date(1970, 1, 1))
+
+
+def _changelog(g: YamlFile, node, languages: list[str]) -> list[Change]:
+    changes, seen = [], set()
+    for item in g.sequence(node, "changelog"):
+        keys = g.mapping(item, required=("version", "date", "changes"), what="a changelog entry")
+        if len(keys) < 3:
+            continue
+        version = g.matching(
+            keys["version"],
+            r"\d+\.\d+\.\d+",
+            "changelog version",
+            "use a semantic version such as 1.0.0",
+        )
+        if version in seen:
+            g.error(
+                keys["version"],
+                f"version {version} is twice in the changelog",
+                "duplicate-version",
+                "merge the two entries",
+            )
+        seen.add(version)
+        date = g.date(keys["date"], "changelog date")
+        body = keys["changes"]
+        if isinstance(body, yaml.MappingNode):
+            text = {
+                k: g.string(v, f"changes ({k})") or ""
+                for k, v in g.mapping(body, optional=languages, what="changes").items()
+            }
+        else:
+            text = {"*": g.string(body, "changes") or ""}
+        if version and date:
+            changes.append(Change(version, date, text))
+    return changes
 
 
 def _source_date(g: YamlFile, node) -> datetime.date | None:

@@ -3,27 +3,27 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 from .check import check
 from .diagnostics import Diagnostic, fail
-from .formats import read_formats
+from .formats import Format, read_formats
 from .impose import impose
 from .load import Publication
 from .output import exclusive, write_atomic
 from .project import Project
 from .render import read_labels, render
 from .text import text
-from .typeset import typeset
+from .typeset import Archival, typeset
 
 
 @dataclass(frozen=True)
-class Built:
-    """One output that was written."""
+class Made:
+    """The files of one output: paths relative to the publication's folder, and bytes."""
 
-    files: list[Path]  # the PDF first
+    pub_id: str
+    files: dict[str, bytes]  # the PDF first
     seconds: float
 
 
@@ -32,9 +32,9 @@ def build(
     pub_ids: list[str] | None = None,
     langs: list[str] | None = None,
     formats: list[str] | None = None,
-    report: Callable[[Built], None] = lambda built: None,
+    report: Callable[[Made], None] = lambda built: None,
     warn: Callable[[Diagnostic], None] = lambda diagnostic: None,
-) -> list[Built]:
+) -> list[Made]:
     """Build every selected publication, language and format into output/<pub>/<lang>/.
 
     Everything is checked before anything is written; each file is replaced whole.
@@ -52,25 +52,39 @@ def build(
     built = []
     with exclusive(project.output):
         for pub, lang, names in plan:
-            labels = read_labels(project, lang)
-            pub_text = text(pub, lang, labels.csl_locale)
-            for diagnostic in pub_text.warnings:
-                warn(diagnostic)
-            for name in names:
-                started = time.perf_counter()
-                fmt = all_formats[name]
-                html = render(project, pub, pub_text, labels, fmt)
-                pdf = typeset(html, project.root, f"{pub.id}/{lang}/{name}", fmt.pages_multiple_of)
-                folder = project.output / pub.id / lang
-                files = {folder / f"{name}.pdf": pdf, folder / f"{name}.html": html.encode()}
-                if fmt.impose == "saddle-stitch":
-                    files[folder / f"{name}-print.pdf"] = impose(pdf, pub.paper, pub.imposition)
-                for path, data in files.items():
-                    write_atomic(path, data)
-                done = Built(list(files), time.perf_counter() - started)
+            for done in produce(project, pub, lang, names, all_formats, warn):
+                for relative, data in done.files.items():
+                    write_atomic(project.output / pub.id / relative, data)
                 report(done)
                 built.append(done)
     return built
+
+
+def produce(
+    project: Project,
+    pub: Publication,
+    lang: str,
+    names: list[str],
+    formats: dict[str, Format],
+    warn: Callable[[Diagnostic], None],
+    archival: Archival | None = None,
+) -> Iterator[Made]:
+    """The files of one language's formats, in memory: one pandoc call, then each format."""
+    labels = read_labels(project, lang)
+    pub_text = text(pub, lang, labels.csl_locale)
+    for diagnostic in pub_text.warnings:
+        warn(diagnostic)
+    for name in names:
+        started = time.perf_counter()
+        fmt = formats[name]
+        html = render(project, pub, pub_text, labels, fmt)
+        pdf = typeset(
+            html, project.root, f"{pub.id}/{lang}/{name}", fmt.pages_multiple_of, archival
+        )
+        files = {f"{lang}/{name}.pdf": pdf, f"{lang}/{name}.html": html.encode("utf-8")}
+        if fmt.impose == "saddle-stitch":
+            files[f"{lang}/{name}-print.pdf"] = impose(pdf, pub.paper, pub.imposition)
+        yield Made(pub.id, files, time.perf_counter() - started)
 
 
 def _chosen(asked: list[str] | None, available: list[str], what: str, pub: Publication):

@@ -87,8 +87,12 @@ def render(project: Project, pub: Publication, text: Text, labels: Labels, fmt: 
         "tools": tool_versions(),
         "image_url": image_url,
     }
+    env = environment(project)
+    env.filters["long_date"] = lambda day: format_date(
+        day, format="long", locale=labels.date_locale
+    )
     try:
-        return environment(project).get_template(fmt.template).render(context)
+        return env.get_template(fmt.template).render(context)
     except jinja2.TemplateSyntaxError as exc:
         where = Location(project.display(Path(exc.filename or fmt.template)), exc.lineno or 0, 1)
         raise fail(where, f"template syntax: {exc.message}", "template-syntax") from None

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime
 import hashlib
+import io
+from dataclasses import dataclass
 from pathlib import Path
 
 from .diagnostics import Diagnostic, PressrunError, fail
@@ -60,11 +63,39 @@ def identifier(name: str) -> bytes:
 FILLER = "pressrun-filler"
 
 
-def typeset(html: str, root: Path, name: str, pages_multiple_of: int = 1) -> bytes:
+def drop_empty_resources(pdf: bytes) -> bytes:
+    """Remove the empty /Pattern and /Shading dictionaries WeasyPrint writes: PDF/A checkers
+    reject them. The file is saved again with an ID computed from its content."""
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        for obj in document.objects:
+            if isinstance(obj, pikepdf.Dictionary) and "/Resources" in obj:
+                resources = obj.Resources
+                for key in ("/Pattern", "/Shading"):
+                    if key in resources and len(resources[key]) == 0:
+                        del resources[key]
+        buffer = io.BytesIO()
+        document.save(buffer, deterministic_id=True)
+    return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class Archival:
+    """What makes a PDF an archival PDF/A-3b: its sources inside, dated by the edition."""
+
+    sources: dict[str, bytes]  # path in the project -> content
+    date: datetime.date
+
+
+def typeset(
+    html: str, root: Path, name: str, pages_multiple_of: int = 1, archival: Archival | None = None
+) -> bytes:
     """Lay out `html` (dates come from its dcterms meta tags) and return the PDF bytes.
 
     If the document has an element #pressrun-filler alone on its page, that blank page is
     repeated (0 to n-1 times) so that the page count becomes a multiple of `pages_multiple_of`.
+    With `archival`, the PDF is PDF/A-3b and carries the sources as attachments.
     """
     weasyprint = _weasyprint()
     refused: list[str] = []
@@ -79,7 +110,24 @@ def typeset(html: str, root: Path, name: str, pages_multiple_of: int = 1) -> byt
         padding = -len(pages) % pages_multiple_of
         pages[filler:filler] = [document.pages[filler]] * padding
         document = document.copy(pages)
-    pdf = document.write_pdf(pdf_identifier=identifier(name))
+    options = {"pdf_identifier": identifier(name)}
+    if archival:
+        when = datetime.datetime.combine(archival.date, datetime.time(), datetime.UTC)
+        options["pdf_variant"] = "pdf/a-3b"
+        options["attachments"] = [
+            weasyprint.Attachment(
+                string=data,
+                name=path,
+                description=f"source: {path}",
+                created=when,
+                modified=when,
+                relationship="Source",
+            )
+            for path, data in sorted(archival.sources.items())
+        ]
+    pdf = document.write_pdf(**options)
+    if archival:
+        pdf = drop_empty_resources(pdf)
     if refused:
         raise PressrunError(
             [

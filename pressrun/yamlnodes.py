@@ -74,8 +74,14 @@ class YamlFile:
             data = self.path.read_bytes()
         except FileNotFoundError:
             raise PressrunError(
-                [Diagnostic(Location(self.display), "file not found", "file-missing",
-                            "create it or fix the name")]
+                [
+                    Diagnostic(
+                        Location(self.display),
+                        "file not found",
+                        "file-missing",
+                        "create it or fix the name",
+                    )
+                ]
             ) from None
         if len(data) > MAX_FILE_BYTES:
             raise PressrunError(

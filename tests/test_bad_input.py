@@ -115,7 +115,8 @@ def test_oversized_file(mini_built, tmp_path):
     result = run(project, "check")
     assert result.exit_code == 1
     assert result.output.startswith(
-        "content/mini/en.yaml:1:1: error: file is 3,145,838 bytes, more than 2,097,152 [file-too-big]"
+        "content/mini/en.yaml:1:1: error: file is 3,145,838 bytes, "
+        "more than 2,097,152 [file-too-big]"
     )
 
 

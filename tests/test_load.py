@@ -137,7 +137,7 @@ def test_uncited_reference_is_a_warning(project):
 
 def test_edition_date_falls_back_to_source_date_epoch(project, monkeypatch):
     meta = project.content / SAMPLE / "publication.yaml"
-    meta.write_text(meta.read_text().replace("  date: 2026-11-23\n", ""))
+    meta.write_text(meta.read_text().replace("  date: 2026-11-23\n", "", 1))
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     with pytest.raises(PressrunError) as exc:
         load(project, SAMPLE)
