@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import click
 
-from pressrun.diagnostics import Diagnostic, PressrunError
+from pressrun.diagnostics import PressrunError, Warnings
 from pressrun.project import Project, find_project
 
 
@@ -51,20 +50,6 @@ def user_error(exc: PressrunError) -> UserError:
     return UserError(f"{exc}\n{count} error{'s' if count != 1 else ''}")
 
 
-class Warnings:
-    """Prints and counts warnings; with --strict the first one stops the run as an error."""
-
-    def __init__(self, strict: bool):
-        self.strict = strict
-        self.count = 0
-
-    def __call__(self, diagnostic: Diagnostic) -> None:
-        if self.strict:
-            raise PressrunError([replace(diagnostic, severity="error")])
-        self.count += 1
-        click.echo(str(diagnostic), err=True)
-
-
 STRICT = click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 
 
@@ -74,31 +59,47 @@ STRICT = click.option("--strict", is_flag=True, help="Treat warnings as errors."
 @click.option(
     "--format", "formats", multiple=True, help="Build only this format, e.g. handout (repeatable)."
 )
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes (default: the number of cores).",
+)
+@click.option("--force", is_flag=True, help="Rebuild even the outputs that are up to date.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only errors and warnings.")
 @STRICT
 @click.pass_context
-def build(ctx, publications, langs, formats, strict):
-    """Build PUBLICATIONS (default: all) into output/<pub>/<lang>/<format>.pdf."""
+def build(ctx, publications, langs, formats, jobs, force, quiet, strict):
+    """Build PUBLICATIONS (default: all) into output/<pub>/<lang>/<format>.pdf.
+
+    Outputs whose inputs did not change since they were built are kept.
+    """
+    from pressrun.console import report_for
     from pressrun.pipeline import build as run_build
 
-    project = project_of(ctx)
-    warn = Warnings(strict)
-
-    def report(made):
-        names = ", ".join(
-            f"output/{made.pub_id}/{name}" for name in made.files if name.endswith(".pdf")
-        )
-        click.echo(f"built {names} ({made.seconds:.2f} s)")
-
+    warnings = Warnings(strict)
+    report = report_for(warnings, quiet)
     started = time.perf_counter()
     try:
         built = run_build(
-            project, list(publications), list(langs), list(formats), report=report, warn=warn
+            project_of(ctx),
+            list(publications),
+            list(langs),
+            list(formats),
+            report=report,
+            jobs=jobs,
+            force=force,
         )
     except PressrunError as exc:
         raise user_error(exc) from None
-    click.echo(
-        f"{len(built)} output(s) in {time.perf_counter() - started:.2f} s, {warn.count} warning(s)"
-    )
+    finally:
+        report.close()
+    if not quiet:
+        click.echo(
+            f"{len(built)} output(s) built in {time.perf_counter() - started:.2f} s, "
+            f"{warnings.count} warning(s)"
+        )
 
 
 @cli.command()

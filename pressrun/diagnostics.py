@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field
+import sys
+from dataclasses import dataclass, field, replace
 
 
 @dataclass(frozen=True)
@@ -57,3 +58,17 @@ def did_you_mean(word: str, choices) -> str:
     if not close:
         return ""
     return "did you mean " + " or ".join(repr(c) for c in close) + "?"
+
+
+class Warnings:
+    """Prints and counts warnings; with --strict the first one stops the run as an error."""
+
+    def __init__(self, strict: bool):
+        self.strict = strict
+        self.count = 0
+
+    def __call__(self, diagnostic: Diagnostic) -> None:
+        if self.strict:
+            raise PressrunError([replace(diagnostic, severity="error")])
+        self.count += 1
+        print(diagnostic, file=sys.stderr)

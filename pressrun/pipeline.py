@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
+from pathlib import Path
 
 from .check import check
+from .depends import digest, is_current, record
 from .diagnostics import Diagnostic, fail
 from .formats import Format, read_formats
 from .impose import impose
 from .load import Publication
 from .output import exclusive, write_atomic
 from .project import Project
-from .render import read_labels, render
-from .text import text
-from .typeset import Archival, typeset
+from .render import Labels, read_labels, render
+from .text import Text, csl_file, text
+from .typeset import Archival, preload, typeset
 
 
 @dataclass(frozen=True)
@@ -23,8 +28,36 @@ class Made:
     """The files of one output: paths relative to the publication's folder, and bytes."""
 
     pub_id: str
+    lang: str
+    format: str
     files: dict[str, bytes]  # the PDF first
     seconds: float
+
+    @property
+    def name(self) -> str:
+        return f"{self.pub_id}/{self.lang}/{self.format}"
+
+
+class Report:
+    """What a build tells as it goes. The CLI shows it as a progress bar or as lines."""
+
+    def planned(self, todo: list[str], current: list[str]) -> None:
+        """The outputs to build, and those already up to date."""
+
+    def finished(self, made: Made) -> None:
+        """One output was written."""
+
+    def warn(self, diagnostic: Diagnostic) -> None:
+        """A warning; raising here (--strict) stops the build before the next write."""
+
+
+@dataclass(frozen=True)
+class Task:
+    """The outputs of one publication and language: one pandoc call, then each format."""
+
+    pub_id: str
+    lang: str
+    digests: dict[str, str]  # format -> digest of its inputs
 
 
 def build(
@@ -32,32 +65,130 @@ def build(
     pub_ids: list[str] | None = None,
     langs: list[str] | None = None,
     formats: list[str] | None = None,
-    report: Callable[[Made], None] = lambda built: None,
-    warn: Callable[[Diagnostic], None] = lambda diagnostic: None,
+    report: Report | None = None,
+    jobs: int | None = None,
+    force: bool = False,
 ) -> list[Made]:
-    """Build every selected publication, language and format into output/<pub>/<lang>/.
+    """Build the selected publications, languages and formats into output/<pub>/<lang>/.
 
-    Everything is checked before anything is written; each file is replaced whole.
+    Everything is checked before anything is written; outputs whose inputs did not change
+    are kept (unless `force`); the others build in up to `jobs` worker processes, and each
+    file is replaced whole.
     """
-    publications = check(project, pub_ids)
+    report = report or Report()
+    publications = {pub.id: pub for pub in check(project, pub_ids)}
     all_formats = read_formats(project)
-    plan = [
-        (pub, lang, _chosen(formats, pub.formats, "format", pub))
-        for pub in publications
-        for lang in _chosen(langs, pub.languages, "language", pub)
-    ]
-    for pub in publications:
+    for pub in publications.values():
         for diagnostic in pub.warnings:
-            warn(diagnostic)  # with --strict this raises before anything is written
+            report.warn(diagnostic)  # with --strict this raises before anything is written
     built = []
     with exclusive(project.output):
-        for pub, lang, names in plan:
-            for done in produce(project, pub, lang, names, all_formats, warn):
-                for relative, data in done.files.items():
-                    write_atomic(project.output / pub.id / relative, data)
-                report(done)
-                built.append(done)
+        tasks, current = [], []
+        for pub in publications.values():
+            csl = csl_file(pub)
+            for lang in _chosen(langs, pub.languages, "language", pub):
+                digests = {}
+                for name in _chosen(formats, pub.formats, "format", pub):
+                    value = digest(project, pub, lang, all_formats[name], csl)
+                    if not force and is_current(project.output / pub.id / lang, name, value):
+                        current.append(f"{pub.id}/{lang}/{name}")
+                    else:
+                        digests[name] = value
+                if digests:
+                    tasks.append(Task(pub.id, lang, digests))
+        report.planned([f"{t.pub_id}/{t.lang}/{n}" for t in tasks for n in t.digests], current)
+        prepared = prepare_all(project, publications, tasks)
+        for diagnostic in (d for p in prepared for d in p.text.warnings):
+            report.warn(diagnostic)  # with --strict this raises before anything is written
+        for task, made in _run(project, prepared, tasks, all_formats, jobs):
+            folder = project.output / made.pub_id
+            for relative, data in made.files.items():
+                write_atomic(folder / relative, data)
+            record(
+                folder / made.lang,
+                made.format,
+                task.digests[made.format],
+                {Path(f).name: len(data) for f, data in made.files.items()},
+            )
+            report.finished(made)
+            built.append(made)
     return built
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What every format of one publication and language needs: made once, by one pandoc call."""
+
+    pub: Publication
+    labels: Labels
+    text: Text
+
+
+def prepare(project: Project, pub: Publication, lang: str) -> Prepared:
+    labels = read_labels(project, lang)
+    return Prepared(pub, labels, text(pub, lang, labels.csl_locale))
+
+
+def prepare_all(
+    project: Project, publications: dict[str, Publication], tasks: list[Task]
+) -> list[Prepared]:
+    """The pandoc calls run side by side (they are processes) while WeasyPrint loads here."""
+    if not tasks:
+        return []
+    with ThreadPoolExecutor(max_workers=min(len(tasks), os.cpu_count() or 1)) as threads:
+        futures = [threads.submit(prepare, project, publications[t.pub_id], t.lang) for t in tasks]
+        preload()
+        return [future.result() for future in futures]
+
+
+def make(
+    project: Project, prepared: Prepared, name: str, fmt: Format, archival: Archival | None = None
+) -> Made:
+    """One output in memory: render, typeset, and impose if the format asks for it."""
+    started = time.perf_counter()
+    pub, lang = prepared.pub, prepared.labels.lang
+    html = render(project, pub, prepared.text, prepared.labels, fmt)
+    pdf = typeset(html, project.root, f"{pub.id}/{lang}/{name}", fmt.pages_multiple_of, archival)
+    files = {f"{lang}/{name}.pdf": pdf, f"{lang}/{name}.html": html.encode("utf-8")}
+    if fmt.impose == "saddle-stitch":
+        files[f"{lang}/{name}-print.pdf"] = impose(pdf, pub.paper, pub.imposition)
+    return Made(pub.id, lang, name, files, time.perf_counter() - started)
+
+
+# What worker processes read: set by the parent just before it forks them.
+_SHARED: dict = {}
+
+
+def _run(
+    project: Project,
+    prepared: list[Prepared],
+    tasks: list[Task],
+    formats: dict[str, Format],
+    jobs: int | None,
+) -> Iterator[tuple[Task, Made]]:
+    """Every output of the tasks as it is made: here, or in forked worker processes."""
+    work = [(n, name) for n, task in enumerate(tasks) for name in task.digests]
+    workers = min(jobs or os.cpu_count() or 1, len(work))
+    if workers <= 1:
+        for n, name in work:
+            yield tasks[n], make(project, prepared[n], name, formats[name])
+        return
+    _SHARED.update(project=project, prepared=prepared, formats=formats)
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            futures = {pool.submit(_make_shared, n, name): n for n, name in work}
+            try:
+                for future in as_completed(futures):
+                    yield tasks[futures[future]], future.result()
+            finally:
+                pool.shutdown(cancel_futures=True)
+    finally:
+        _SHARED.clear()
+
+
+def _make_shared(n: int, name: str) -> Made:
+    return make(_SHARED["project"], _SHARED["prepared"][n], name, _SHARED["formats"][name])
 
 
 def produce(
@@ -69,22 +200,12 @@ def produce(
     warn: Callable[[Diagnostic], None],
     archival: Archival | None = None,
 ) -> Iterator[Made]:
-    """The files of one language's formats, in memory: one pandoc call, then each format."""
-    labels = read_labels(project, lang)
-    pub_text = text(pub, lang, labels.csl_locale)
-    for diagnostic in pub_text.warnings:
+    """The outputs of one language, one after another (for releases)."""
+    prepared = prepare(project, pub, lang)
+    for diagnostic in prepared.text.warnings:
         warn(diagnostic)
     for name in names:
-        started = time.perf_counter()
-        fmt = formats[name]
-        html = render(project, pub, pub_text, labels, fmt)
-        pdf = typeset(
-            html, project.root, f"{pub.id}/{lang}/{name}", fmt.pages_multiple_of, archival
-        )
-        files = {f"{lang}/{name}.pdf": pdf, f"{lang}/{name}.html": html.encode("utf-8")}
-        if fmt.impose == "saddle-stitch":
-            files[f"{lang}/{name}-print.pdf"] = impose(pdf, pub.paper, pub.imposition)
-        yield Made(pub.id, files, time.perf_counter() - started)
+        yield make(project, prepared, name, formats[name], archival)
 
 
 def _chosen(asked: list[str] | None, available: list[str], what: str, pub: Publication):

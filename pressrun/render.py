@@ -50,9 +50,11 @@ def read_labels(project: Project, lang: str) -> Labels:
     return Labels(lang, csl or "", dates or "", words)
 
 
-def environment(project: Project) -> jinja2.Environment:
+@functools.cache
+def environment(templates: Path) -> jinja2.Environment:
+    """One environment per templates folder: templates compile once (and reload on change)."""
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(project.templates),
+        loader=jinja2.FileSystemLoader(templates),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
@@ -86,13 +88,10 @@ def render(project: Project, pub: Publication, text: Text, labels: Labels, fmt: 
         "date_long": format_date(pub.edition.date, format="long", locale=labels.date_locale),
         "tools": tool_versions(),
         "image_url": image_url,
+        "long_date": lambda day: format_date(day, format="long", locale=labels.date_locale),
     }
-    env = environment(project)
-    env.filters["long_date"] = lambda day: format_date(
-        day, format="long", locale=labels.date_locale
-    )
     try:
-        return env.get_template(fmt.template).render(context)
+        return environment(project.templates).get_template(fmt.template).render(context)
     except jinja2.TemplateSyntaxError as exc:
         where = Location(project.display(Path(exc.filename or fmt.template)), exc.lineno or 0, 1)
         raise fail(where, f"template syntax: {exc.message}", "template-syntax") from None

