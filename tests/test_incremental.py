@@ -1,0 +1,144 @@
+"""Incremental and parallel builds: unchanged outputs are kept, edits rebuild only what they
+touch, and worker processes give the same bytes as one process."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+from conftest import ROOT, SAMPLE, copy_project
+
+import build as cli_module
+import pressrun.pipeline
+from pressrun.pipeline import Report, build
+
+
+class Recorder(Report):
+    def __init__(self):
+        self.todo, self.current, self.finished_names = [], [], []
+
+    def planned(self, todo, current):
+        self.todo, self.current = todo, current
+
+    def finished(self, made):
+        self.finished_names.append(made.name)
+
+
+def names(lang_formats):
+    return sorted(f"{SAMPLE}/{lf}" for lf in lang_formats)
+
+
+ALL = names(["en/handout", "en/booklet", "es/handout", "es/booklet"])
+
+
+@pytest.fixture
+def built(sample, tmp_path):
+    """A copy of the sample with its outputs (and their digests) already built."""
+    import shutil
+
+    project = copy_project(tmp_path / "p")
+    shutil.copytree(sample.output, project.output)
+    return project
+
+
+def test_noop_build_runs_no_pandoc_and_no_layout(built, monkeypatch):
+    def forbidden(*args, **kwargs):
+        raise AssertionError("a no-op build must not call this")
+
+    monkeypatch.setattr(pressrun.pipeline, "text", forbidden)
+    monkeypatch.setattr(pressrun.pipeline, "typeset", forbidden)
+    report = Recorder()
+    assert build(built, report=report) == []
+    assert sorted(report.current) == ALL and report.todo == []
+
+
+def test_editing_one_language_rebuilds_only_it(built):
+    en = built.content / SAMPLE / "en.yaml"
+    en.write_text(en.read_text().replace("co-operative relations", "cooperative relations"))
+    before = (built.output / SAMPLE / "es" / "handout.pdf").stat().st_mtime_ns
+    report = Recorder()
+    build(built, report=report, jobs=1)
+    assert sorted(report.todo) == names(["en/handout", "en/booklet"])
+    assert sorted(report.current) == names(["es/handout", "es/booklet"])
+    assert (built.output / SAMPLE / "es" / "handout.pdf").stat().st_mtime_ns == before
+    assert "cooperative" in (built.output / SAMPLE / "en" / "handout.html").read_text()
+
+
+@pytest.mark.parametrize(
+    ("path", "rebuilt"),
+    [
+        ("styles/booklet.css", ["en/booklet", "es/booklet"]),
+        ("templates/labels/es.yaml", ALL),  # every template counts (formats include partials)
+        (f"content/{SAMPLE}/references.yaml", ALL),
+    ],
+)
+def test_each_input_counts(built, path, rebuilt):
+    target = built.root / path
+    target.write_text(target.read_text() + "\n# touched\n")
+    report = Recorder()
+    build(built, report=report, jobs=1, langs=["en", "es"])
+    assert sorted(report.todo) == (rebuilt if rebuilt is ALL else names(rebuilt))
+
+
+def test_deleted_output_is_rebuilt_and_force_rebuilds_all(built):
+    (built.output / SAMPLE / "es" / "booklet-print.pdf").unlink()
+    report = Recorder()
+    build(built, report=report, jobs=1)
+    assert report.todo == [f"{SAMPLE}/es/booklet"]
+    assert (built.output / SAMPLE / "es" / "booklet-print.pdf").is_file()
+    report = Recorder()
+    build(built, report=report, force=True)
+    assert sorted(report.todo) == ALL
+
+
+def test_parallel_and_serial_builds_are_identical(sample, tmp_path):
+    serial = copy_project(tmp_path / "serial")
+    build(serial, jobs=1)
+    for lang in ("en", "es"):
+        for name in ("handout.pdf", "booklet.pdf", "booklet-print.pdf", "handout.html"):
+            parallel_bytes = (sample.output / SAMPLE / lang / name).read_bytes()
+            assert (serial.output / SAMPLE / lang / name).read_bytes() == parallel_bytes
+
+
+def test_cli_plain_lines_quiet_and_noop(built):
+    runner = CliRunner()
+    args = ["--project", str(built.root), "build"]
+    result = runner.invoke(cli_module.cli, args, catch_exceptions=False)
+    assert result.output.splitlines()[0] == "4 output(s) up to date"
+    assert "0 output(s) built in" in result.output
+    quiet = runner.invoke(
+        cli_module.cli, [*args, "--force", "--quiet", "--jobs", "2"], catch_exceptions=False
+    )
+    assert quiet.exit_code == 0 and quiet.output == ""
+
+
+def test_progress_bar_on_a_terminal(built):
+    """Under a pseudo-terminal the build shows one line per output with a check mark."""
+    import os
+    import pty
+
+    main, child = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "build.py"), "--project", str(built.root), "build", "--force"],
+        stdout=child,
+        stderr=child,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "100"},
+    )
+    os.close(child)
+    output = b""
+    while True:
+        try:
+            chunk = os.read(main, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        output += chunk
+    os.close(main)
+    assert process.wait() == 0
+    text = output.decode("utf-8", "replace")
+    for name in ALL:
+        assert f"✓ {name} (" in text
