@@ -46,3 +46,6 @@ $(VENV)/.installed: pyproject.toml
 
 clean:
 	rm -rf output $(VENV) *.egg-info
+
+bench: setup
+	$(PY) bench/run.py

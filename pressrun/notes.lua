@@ -1,19 +1,15 @@
--- Runs after --citeproc. Writes each note as <span class="footnote"> at its call, for
--- WeasyPrint's float: footnote, and turns each wrapper div #pr-TOKEN-N into a marker comment
--- that the Python side splits on. TOKEN is a digest of the document, so content cannot forge
--- a wrapper; the reader has raw HTML off, so content cannot write markers either.
--- It also keeps only harmless attributes and link targets: content is text, not markup.
+-- Runs after --citeproc, in one pass over the document:
+-- * each note becomes <span class="footnote"> at its call, for WeasyPrint's float: footnote;
+-- * each wrapper div #pr-TOKEN-N becomes a marker comment that the Python side splits on.
+--   TOKEN (from PRESSRUN_TOKEN) is a digest of the document, so content cannot forge a
+--   wrapper; the reader has raw HTML off, so content cannot write markers either;
+-- * only harmless attributes and link targets are kept: content is text, not markup.
 
-local token = nil
+local token = os.getenv('PRESSRUN_TOKEN') or ''
+local prefix = '^pr%-' .. token .. '%-'
 local SAFE_ATTRIBUTES = {lang = true, dir = true}
 
-local function inline_html(inlines)
-  local html = pandoc.write(pandoc.Pandoc({pandoc.Plain(inlines)}), 'html', {wrap_text = 'none'})
-  return (html:gsub('%s+$', ''))
-end
-
 local function clean_attr(el)
-  if el.attr == nil then return el end
   if el.identifier:match('^pressrun') or el.identifier:match('^pr%-') then
     el.identifier = ''
   end
@@ -34,65 +30,51 @@ local function safe_image(src)
   return not src:match('^[%a][%w+.-]*:') and src:sub(1, 1) ~= '/' and not src:match('%.%.')
 end
 
-function Meta(meta)
-  token = pandoc.utils.stringify(meta['pressrun-token'] or '')
-end
-
-function Span(el) return clean_attr(el) end
-function Code(el) return clean_attr(el) end
-function Header(el) return clean_attr(el) end
-function CodeBlock(el) return clean_attr(el) end
-
-function Div(el)
-  if token ~= '' and el.identifier:match('^pr%-' .. token .. '%-') then return nil end
-  return clean_attr(el)
-end
-
-function Link(el)
-  if not safe_link(el.target) then return el.content end
-  return clean_attr(el)
-end
-
-function Image(el)
-  if not safe_image(el.src) then return el.caption end
-  return clean_attr(el)
-end
-
-function Note(note)
-  local parts = {}
-  for _, block in ipairs(note.content) do
+local function note(el)
+  local inlines = pandoc.Inlines({})
+  for n, block in ipairs(el.content) do
+    if n > 1 then inlines:insert(pandoc.LineBreak()) end
     if block.t == 'Para' or block.t == 'Plain' then
-      table.insert(parts, inline_html(block.content))
+      inlines:extend(block.content)
     else
-      table.insert(parts, inline_html(pandoc.utils.blocks_to_inlines({block})))
+      inlines:extend(pandoc.utils.blocks_to_inlines({block}))
     end
   end
-  return pandoc.RawInline('html',
-    '<span class="footnote">' .. table.concat(parts, '<br>') .. '</span>')
+  return pandoc.Span(inlines, {class = 'footnote'})
 end
 
-function Pandoc(doc)
-  local blocks = {}
-  local prefix = '^pr%-' .. token .. '%-'
+local function wrappers(doc)
+  local blocks = pandoc.Blocks({})
   for _, block in ipairs(doc.blocks) do
     if block.t == 'Div' and token ~= '' and block.identifier:match(prefix) then
       local name = block.identifier:gsub(prefix, '')
-      table.insert(blocks, pandoc.RawBlock('html', '<!--pr-' .. name .. '-->'))
-      for _, inner in ipairs(block.content) do
-        table.insert(blocks, inner)
-      end
+      blocks:insert(pandoc.RawBlock('html', '<!--pr-' .. name .. '-->'))
+      blocks:extend(block.content)
     else
-      table.insert(blocks, block)
+      blocks:insert(block)
     end
   end
   doc.blocks = blocks
   return doc
 end
 
-return {
-  {Meta = Meta},
-  {Span = Span, Code = Code, Header = Header, CodeBlock = CodeBlock, Div = Div,
-   Link = Link, Image = Image},
-  {Note = Note},
-  {Pandoc = Pandoc},
-}
+return {{
+  Span = clean_attr,
+  Code = clean_attr,
+  Header = clean_attr,
+  CodeBlock = clean_attr,
+  Div = function(el)
+    if token ~= '' and el.identifier:match(prefix) then return nil end
+    return clean_attr(el)
+  end,
+  Link = function(el)
+    if not safe_link(el.target) then return el.content end
+    return clean_attr(el)
+  end,
+  Image = function(el)
+    if not safe_image(el.src) then return el.caption end
+    return clean_attr(el)
+  end,
+  Note = note,
+  Pandoc = wrappers,
+}}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import time
@@ -174,6 +175,9 @@ def _run(
             yield tasks[n], make(project, prepared[n], name, formats[name])
         return
     _SHARED.update(project=project, prepared=prepared, formats=formats)
+    # Workers are forked: keep the collector off the objects they inherit, or it would copy
+    # every page of them (copy-on-write) and spend its time on them.
+    gc.freeze()
     try:
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
@@ -184,6 +188,7 @@ def _run(
             finally:
                 pool.shutdown(cancel_futures=True)
     finally:
+        gc.unfreeze()
         _SHARED.clear()
 
 

@@ -10,6 +10,7 @@ import base64
 import hashlib
 import importlib.util
 import mimetypes
+import os
 import re
 import subprocess
 import xml.etree.ElementTree as ET
@@ -187,13 +188,12 @@ def text(pub: Publication, lang: str, csl_locale: str) -> Text:
         str(csl),
         "--metadata",
         f"lang={csl_locale}",
-        "--metadata",
-        f"pressrun-token={token}",
         "--lua-filter",
         str(NOTES_FILTER),
     ]
     result = subprocess.run(
         command,
+        env={**os.environ, "PRESSRUN_TOKEN": token},
         input=document,
         capture_output=True,
         text=True,

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime
 import functools
+import gc
 import hashlib
 import io
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,7 +68,8 @@ def font_configuration():
 
 
 def preload() -> None:
-    """Load WeasyPrint and the fonts now (say, while pandoc runs), before workers fork."""
+    """Load WeasyPrint and its font configuration now (say, while pandoc runs), before
+    workers fork."""
     font_configuration()
 
 
@@ -114,6 +117,39 @@ def typeset(
     """
     weasyprint = _weasyprint()
     refused: list[str] = []
+    with collector_paused():
+        pdf = _lay_out(weasyprint, html, root, name, pages_multiple_of, archival, refused)
+    if archival:
+        pdf = drop_empty_resources(pdf)
+    if refused:
+        raise PressrunError(
+            [
+                Diagnostic(
+                    None,
+                    f"{name}: refused to load '{url}'",
+                    "fetch-refused",
+                    "use images inside the publication folder",
+                )
+                for url in refused
+            ]
+        )
+    return pdf
+
+
+@contextmanager
+def collector_paused():
+    """Layout makes millions of objects and few cycles: Python's cycle collector would walk
+    them again and again (measured: 8% of a 300-page layout) for a few MiB back."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _lay_out(weasyprint, html, root, name, pages_multiple_of, archival, refused) -> bytes:
     document = weasyprint.HTML(
         string=html,
         base_url=root.resolve().as_uri() + "/",
@@ -140,19 +176,4 @@ def typeset(
             )
             for path, data in sorted(archival.sources.items())
         ]
-    pdf = document.write_pdf(**options)
-    if archival:
-        pdf = drop_empty_resources(pdf)
-    if refused:
-        raise PressrunError(
-            [
-                Diagnostic(
-                    None,
-                    f"{name}: refused to load '{url}'",
-                    "fetch-refused",
-                    "use images inside the publication folder",
-                )
-                for url in refused
-            ]
-        )
-    return pdf
+    return document.write_pdf(**options)

@@ -33,6 +33,39 @@ class _NoAliasBombLoader(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
 
+def _compose(text: str) -> yaml.Node | None:
+    """libyaml's composer when it is there (fast); PyYAML's for its clearer error messages and
+    to stop an alias bomb at its first alias too many."""
+    fast = getattr(yaml, "CSafeLoader", None)
+    if fast is not None:
+        try:
+            root = yaml.compose(text, Loader=fast)
+        except yaml.YAMLError:
+            pass
+        else:
+            if _aliases(root) <= MAX_ALIASES:
+                return root
+    return yaml.compose(text, Loader=_NoAliasBombLoader)
+
+
+def _aliases(root: yaml.Node | None) -> int:
+    """How many times a node is used again (that is what an alias does), in one linear walk."""
+    seen: set[int] = set()
+    again = 0
+    stack = [root] if root is not None else []
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            again += 1
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend(item for pair in node.value for item in pair)
+    return again
+
+
 class YamlFile:
     """One YAML file: its nodes, its text, and the diagnostics found while reading it."""
 
@@ -109,7 +142,7 @@ class YamlFile:
                 ]
             ) from None
         try:
-            self.root = yaml.compose(self.text, Loader=_NoAliasBombLoader)
+            self.root = _compose(self.text)
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             problem = exc.problem or "invalid YAML"

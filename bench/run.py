@@ -1,0 +1,270 @@
+"""pressrun's benchmarks: prints a table of figures (no pass/fail). Run with `make bench`.
+
+Every build runs as a separate process (`python build.py …`), as a user would run it, in a
+temporary copy of the project. Peak memory is the largest sum of the proportional set sizes
+(PSS) of the build's whole process tree, sampled every 50 ms.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path[:0] = [str(ROOT), str(HERE)]
+
+import synthetic  # noqa: E402
+
+from pressrun.load import ListBlock, Notice, Paragraph, Quote, load  # noqa: E402
+from pressrun.project import Project  # noqa: E402
+from pressrun.text import csl_file, pandoc_path  # noqa: E402
+
+SAMPLE = "soviet-japanese-basic-convention"
+PYTHON = sys.executable
+BIN = Path(sys.executable).parent
+ROWS: list[tuple[str, str, str]] = []
+
+
+def row(what: str, value: str, note: str = "") -> None:
+    ROWS.append((what, value, note))
+    print(f"  {what:<52} {value:>14}  {note}", flush=True)
+
+
+def pss_of_tree(root: int) -> int:
+    """Bytes of proportional set size of a process and all its descendants."""
+    total, stack = 0, [root]
+    while stack:
+        pid = stack.pop()
+        try:
+            for task in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{task}/children") as children:
+                    stack.extend(int(child) for child in children.read().split())
+            with open(f"/proc/{pid}/smaps_rollup") as smaps:
+                match = re.search(r"^Pss:\s+(\d+) kB", smaps.read(), re.M)
+                total += int(match.group(1)) * 1024 if match else 0
+        except OSError:
+            pass
+    return total
+
+
+def timed(command: list[str], memory: bool = False) -> tuple[float, int, str]:
+    """Wall seconds, peak PSS of the process tree in bytes (if `memory`: sampled every
+    50 ms, which costs a little CPU), and the output of a command."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    peak = 0
+
+    def sample() -> None:
+        nonlocal peak
+        while memory and process.poll() is None:
+            peak = max(peak, pss_of_tree(process.pid))
+            time.sleep(0.05)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    output = process.communicate()[0]
+    elapsed = time.perf_counter() - started
+    sampler.join()
+    if process.returncode:
+        raise SystemExit(f"failed: {' '.join(command)}\n{output}")
+    return elapsed, peak, output
+
+
+def pressrun(project: Path, *args: str) -> list[str]:
+    return [PYTHON, str(ROOT / "build.py"), "--project", str(project), *args]
+
+
+def copy_sample(target: Path) -> Path:
+    for folder in ("templates", "styles"):
+        shutil.copytree(ROOT / folder, target / folder)
+    shutil.copytree(ROOT / "content" / SAMPLE, target / "content" / SAMPLE)
+    return target
+
+
+def pages(pdf: Path) -> int:
+    return int(
+        re.search(
+            r"Pages:\s+(\d+)",
+            subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout,
+        ).group(1)
+    )
+
+
+def made_seconds(output: str) -> dict[str, float]:
+    """The seconds each output took to make, from the build's lines."""
+    return {
+        m.group(1): float(m.group(2))
+        for m in re.finditer(r"built output/(\S+?)\.pdf.*?\(([\d.]+) s\)", output)
+    }
+
+
+def bench_sample(work: Path) -> float:
+    print("The sample (2 languages x handout and booklet, with 2 print files)")
+    project = copy_sample(work / "sample")
+    cold = []
+    for _ in range(3):
+        shutil.rmtree(project / "output", ignore_errors=True)
+        cold.append(timed(pressrun(project, "build", "-q"))[0])
+    full = statistics.median(cold)
+    row("full build, cold (median of 3)", f"{full:.2f} s", "4 PDFs + 2 print files")
+    noop = statistics.median(timed(pressrun(project, "build", "-q"))[0] for _ in range(5))
+    row("no-op rebuild (median of 5)", f"{noop:.2f} s", "goal: at most 0.50 s")
+    en = project / "content" / SAMPLE / "en.yaml"
+    edits = []
+    variants = ["co-operative relations", "cooperative relations"]
+    for n in range(3):
+        text = en.read_text(encoding="utf-8")
+        en.write_text(text.replace(variants[n % 2], variants[(n + 1) % 2]), encoding="utf-8")
+        elapsed, _, output = timed(pressrun(project, "build"))
+        rebuilt = sorted(made_seconds(output))
+        edits.append(elapsed)
+    row(
+        "rebuild after editing one English paragraph",
+        f"{statistics.median(edits):.2f} s",
+        "rebuilt: " + ", ".join(name.split("/", 1)[1] for name in rebuilt),
+    )
+    return full
+
+
+def sample_markdown(target: Path) -> Path:
+    """The sample's English text as one pandoc Markdown file, for the peer."""
+    project = Project(ROOT)
+    pub = load(project, SAMPLE)
+    article = pub.articles["en"]
+    lines = [
+        "---",
+        f'title: "{article.title.source}"',
+        "lang: en-US",
+        f"bibliography: {pub.references_file}",
+        f"csl: {csl_file(pub)}",
+        "---",
+        "",
+    ]
+    for section in article.sections:
+        if section.heading:
+            lines += [f"## {section.heading.source}", ""]
+        for block in section.blocks:
+            match block:
+                case Paragraph(text):
+                    lines += [text.source, ""]
+                case Notice(text) | Quote(text):
+                    lines += ["> " + text.source, ""]
+                case ListBlock(items):
+                    lines += [f"- {item.source}" for item in items] + [""]
+    lines += ["## Bibliography", ""]
+    target.write_text("\n".join(lines), encoding="utf-8")
+    return target
+
+
+def bench_peer(work: Path, full: float) -> None:
+    print("The peer: pandoc --citeproc --pdf-engine=weasyprint (same pandoc and WeasyPrint)")
+    source = sample_markdown(work / "sample.md")
+    env = {**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}"}
+    started = time.perf_counter()
+    for n in range(4):
+        subprocess.run(
+            [
+                pandoc_path(),
+                str(source),
+                "--citeproc",
+                "--pdf-engine=weasyprint",
+                "-o",
+                str(work / f"peer-{n}.pdf"),
+            ],
+            check=True,
+            env=env,
+            capture_output=True,
+        )
+    peer = time.perf_counter() - started
+    row(
+        "pandoc: 4 PDFs of the English sample, one after another",
+        f"{peer:.2f} s",
+        f"{peer / 4:.2f} s each",
+    )
+    row("ratio pressrun full build / pandoc 4 PDFs", f"{full / peer:.2f}", "goal: at most 0.50")
+
+
+def best_of(runs: int, command: list[str]) -> tuple[float, str]:
+    """The fastest of a few runs (this machine's timings vary by 10-20% from run to run)."""
+    results = [timed(command) for _ in range(runs)]
+    elapsed, _, output = min(results, key=lambda result: result[0])
+    return elapsed, output
+
+
+def bench_large(work: Path) -> None:
+    print("A synthetic publication: about 300 A5 booklet pages per language, en and es,")
+    print("1,000 citations to 300 references in each language (best of 2 runs; 30 pages: of 3)")
+    sizes = {}
+    for size, runs in ((30, 3), (300, 2)):
+        project = synthetic.make(
+            work / f"large-{size}", pages=size, citations=round(1000 * size / 300)
+        )
+        elapsed, output = best_of(runs, pressrun(project, "build", "--force"))
+        count = {
+            lang: pages(project / "output" / "synthetic" / lang / "booklet.pdf")
+            for lang in ("en", "es")
+        }
+        seconds = made_seconds(output)
+        per_page = statistics.mean(
+            seconds[f"synthetic/{lang}/booklet"] / count[lang] for lang in count
+        )
+        sizes[size] = (elapsed, count, per_page, project)
+    elapsed, count, per_page, project = sizes[300]
+    peak = timed(pressrun(project, "build", "--force"), memory=True)[1]
+    row(
+        "pressrun build, 2 workers",
+        f"{elapsed:.2f} s",
+        f"{count['en']} + {count['es']} pages; goal: under 15 s",
+    )
+    row("peak memory (PSS of all its processes)", f"{peak / 2**20:.0f} MiB", "goal: under 600 MiB")
+    htmls = [project / "output" / "synthetic" / lang / "booklet.html" for lang in ("en", "es")]
+    weasyprint = str(BIN / "weasyprint")
+    both = [
+        "bash",
+        "-c",
+        " & ".join(f"{weasyprint} {h} {h.with_suffix('.alone.pdf')}" for h in htmls) + " & wait",
+    ]
+    alone_parallel = best_of(2, both)[0]
+    alone_serial = sum(
+        timed([weasyprint, str(h), str(h.with_suffix(".alone.pdf"))])[0] for h in htmls
+    )
+    row("WeasyPrint alone, same 2 HTML files, 2 processes", f"{alone_parallel:.2f} s")
+    row("WeasyPrint alone, same 2 HTML files, one after another", f"{alone_serial:.2f} s")
+    row(
+        "ratio pressrun / WeasyPrint alone (2 processes each)",
+        f"{elapsed / alone_parallel:.2f}",
+        "goal: at most 1.10",
+    )
+    small = sizes[30]
+    row(
+        "time per page at ~30 pages (layout + PDF + imposition)",
+        f"{small[2] * 1000:.1f} ms",
+        f"{small[1]['en']} + {small[1]['es']} pages; whole build {small[0]:.2f} s",
+    )
+    row(
+        "time per page at ~300 pages",
+        f"{per_page * 1000:.1f} ms",
+        f"{per_page / small[2]:.2f} x the 30-page figure; goal: at most 1.2",
+    )
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory(prefix="pressrun-bench-") as temporary:
+        work = Path(temporary)
+        print(f"pressrun benchmarks on {os.cpu_count()} cores (wall-clock seconds)\n")
+        full = bench_sample(work)
+        bench_peer(work, full)
+        bench_large(work)
+
+
+if __name__ == "__main__":
+    main()
