@@ -144,7 +144,7 @@ def sample_markdown(target: Path) -> Path:
         "---",
         f'title: "{article.title.source}"',
         "lang: en-US",
-        f"bibliography: {pub.references_file}",
+        f"bibliography: {pub.references_files[0]}",
         f"csl: {csl_file(pub)}",
         "---",
         "",

@@ -15,7 +15,8 @@ import yaml
 from .diagnostics import Diagnostic, Location, PressrunError, did_you_mean
 from .formats import read_formats
 from .project import Project
-from .references import Reference, read_references
+from .references import FORMATS as REFERENCE_FORMATS
+from .references import Reference, duplicate_references, read_references
 from .yamlnodes import YamlFile
 
 ID_PATTERN = r"[a-z0-9][a-z0-9-]{0,63}"
@@ -168,7 +169,7 @@ class Publication:
     paper: str
     style: str
     style_where: Location
-    references_file: Path
+    references_files: list[Path]
     references: list[Reference]
     edition: Edition
     attribution: Attribution
@@ -235,22 +236,18 @@ def load(project: Project, pub_id: str) -> Publication:
     attribution = _attribution(g, top.get("license"), top.get("source"))
     cover = _cover(g, top["cover"], folder) if "cover" in top else None
     imposition = _imposition(g, top["imposition"]) if "imposition" in top else Imposition()
-    ref_name = g.string(top["references"], "references") if "references" in top else None
-    ref_path = file_inside(
-        g,
-        top.get("references", meta_file.root),
-        folder,
-        ref_name or "references.yaml",
-        "references file",
-    )
+    ref_files = _reference_files(g, top.get("references"), folder, meta_file.root)
 
     errors = [d for d in g.diagnostics if d.severity == "error"]
-    references = None
-    if ref_path:
+    references: list[Reference] | None = [] if ref_files is not None else None
+    for path in ref_files or []:
         try:
-            references = read_references(ref_path, project.display(ref_path))
+            references += read_references(path, project.display(path))
         except PressrunError as exc:
             errors += exc.diagnostics
+            references = None
+    if references:
+        errors += duplicate_references(references)
     articles = {}
     for lang in (lang for lang in languages if lang in project.languages()):
         path = folder / f"{lang}.yaml"
@@ -271,7 +268,7 @@ def load(project: Project, pub_id: str) -> Publication:
         paper=paper,
         style=style,
         style_where=style_where,
-        references_file=ref_path,
+        references_files=ref_files or [],
         references=references,
         edition=edition,
         attribution=attribution,
@@ -319,6 +316,31 @@ def _check_citations(articles, references: list[Reference], warnings: list) -> l
                 )
             )
     return errors
+
+
+def _reference_files(g: YamlFile, node, folder: Path, root) -> list[Path] | None:
+    """The references files: one name, or a list of names (default: references.yaml)."""
+    if node is None:
+        names, nodes = ["references.yaml"], [root]
+    elif isinstance(node, yaml.SequenceNode):
+        nodes = node.value
+        names = [g.string(item, "a references file") for item in nodes]
+    else:
+        names, nodes = [g.string(node, "references")], [node]
+    found = []
+    for name, where in zip(names, nodes, strict=True):
+        outside = name and not (folder / name).resolve().is_relative_to(folder.resolve())
+        if name and not outside and Path(name).suffix.lower() not in REFERENCE_FORMATS:
+            g.error(
+                where,
+                f"unknown references format '{Path(name).suffix}'",
+                "references-format",
+                "use CSL YAML (.yaml), CSL JSON (.json) or BibTeX/BibLaTeX (.bib)",
+            )
+        elif name and (path := file_inside(g, where, folder, name, "references file")):
+            found.append(path)
+    # None when a file is missing: citation keys cannot be checked against part of them.
+    return found if len(found) == len(names) else None
 
 
 def _names(g: YamlFile, node, known: list[str], what: str, hint: str) -> list[str]:

@@ -1,8 +1,10 @@
-"""Recorded references: CSL YAML or CSL JSON files read into ids with their locations."""
+"""Recorded references: CSL YAML, CSL JSON (as Zotero exports) or BibTeX/BibLaTeX files, read
+into ids with their locations. pandoc reads the files themselves; this is for the checks."""
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,7 +13,9 @@ import yaml
 from .diagnostics import Diagnostic, Location, PressrunError
 from .yamlnodes import YamlFile
 
-FORMATS = {".yaml": "CSL YAML", ".yml": "CSL YAML", ".json": "CSL JSON"}
+FORMATS = {".yaml": "CSL YAML", ".yml": "CSL YAML", ".json": "CSL JSON", ".bib": "BibTeX"}
+BIBTEX_ENTRY = re.compile(r"@\s*([A-Za-z]+)\s*[{(]\s*([^,\s{}()]*)\s*,?", re.M)
+BIBTEX_NOT_ENTRIES = {"comment", "preamble", "string"}
 
 
 @dataclass(frozen=True)
@@ -22,7 +26,7 @@ class Reference:
 
 
 def read_references(path: Path, display: str) -> list[Reference]:
-    """The references of one file, checked for ids, types and duplicates."""
+    """The references of one file, each with an id and a type."""
     kind = FORMATS.get(path.suffix.lower())
     if kind is None:
         raise PressrunError(
@@ -31,7 +35,7 @@ def read_references(path: Path, display: str) -> list[Reference]:
                     Location(display),
                     f"unknown references format '{path.suffix}'",
                     "references-format",
-                    "use a CSL YAML (.yaml) or CSL JSON (.json) file",
+                    "use CSL YAML (.yaml), CSL JSON (.json) or BibTeX/BibLaTeX (.bib)",
                 )
             ]
         )
@@ -48,7 +52,28 @@ def read_references(path: Path, display: str) -> list[Reference]:
         )
     if kind == "CSL JSON":
         return _from_json(path, display)
+    if kind == "BibTeX":
+        return _from_bibtex(path, display)
     return _from_yaml(YamlFile(path, display))
+
+
+def duplicate_references(references: list[Reference]) -> list[Diagnostic]:
+    """An error for each id recorded twice, in one file or across files, naming both places."""
+    first: dict[str, Reference] = {}
+    found = []
+    for ref in references:
+        if ref.id in first:
+            found.append(
+                Diagnostic(
+                    ref.where,
+                    f"duplicate reference id '{ref.id}' (first at {first[ref.id].where})",
+                    "duplicate-reference",
+                    "give each source one entry with one id",
+                )
+            )
+        else:
+            first[ref.id] = ref
+    return found
 
 
 def _from_yaml(f: YamlFile) -> list[Reference]:
@@ -74,13 +99,33 @@ def _from_yaml(f: YamlFile) -> list[Reference]:
             rtype = f.string(fields["type"], "reference type")
             if rid and rtype:
                 found.append(Reference(rid, rtype, f.where(fields["id"])))
-    _check_duplicates(found, f.diagnostics)
     f.raise_errors()
     return found
 
 
+def _text(path: Path, display: str) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise PressrunError(
+            [
+                Diagnostic(
+                    Location(display, 1, 1),
+                    "file is not UTF-8 text",
+                    "not-utf8",
+                    "save the file as UTF-8",
+                )
+            ]
+        ) from None
+
+
+def _at(text: str, display: str, offset: int) -> Location:
+    line = text.count("\n", 0, offset) + 1
+    return Location(display, line, offset - (text.rfind("\n", 0, offset) + 1) + 1)
+
+
 def _from_json(path: Path, display: str) -> list[Reference]:
-    text = path.read_text(encoding="utf-8")
+    text = _text(path, display)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -95,43 +140,62 @@ def _from_json(path: Path, display: str) -> list[Reference]:
         ) from None
     diagnostics: list[Diagnostic] = []
     found = []
-    items = data if isinstance(data, list) else []
+    if isinstance(data, dict) and isinstance(data.get("items"), list):
+        data = data["items"]  # CSL JSON wrapped as {"items": [...]} by some exports
     if not isinstance(data, list):
-        diagnostics.append(
-            Diagnostic(Location(display, 1, 1), "CSL JSON must be a list", "wrong-type")
+        raise PressrunError(
+            [
+                Diagnostic(
+                    Location(display, 1, 1),
+                    "CSL JSON must be a list of references",
+                    "wrong-type",
+                    "export the library as CSL JSON",
+                )
+            ]
         )
-    for item in items:
+    searched = 0
+    for item in data:
         rid, rtype = (item.get("id"), item.get("type")) if isinstance(item, dict) else (None, None)
-        # JSON keeps no positions: find the line of the id for the message.
-        offset = text.find(f'"{rid}"') if rid else -1
-        line = text.count("\n", 0, offset) + 1 if offset >= 0 else 0
+        # JSON keeps no positions: the next occurrence of the id in the text is its place.
+        offset = text.find(json.dumps(str(rid)), searched) if rid is not None else -1
+        searched = max(searched, offset + 1)
+        where = _at(text, display, offset) if offset >= 0 else Location(display)
         if not isinstance(rid, str | int) or not isinstance(rtype, str):
             diagnostics.append(
                 Diagnostic(
-                    Location(display, line, 1 if line else 0),
+                    where,
                     "reference without a string id and type",
                     "missing-key",
+                    'add "id" and "type" to it',
                 )
             )
             continue
-        found.append(Reference(str(rid), rtype, Location(display, line, 1)))
-    _check_duplicates(found, diagnostics)
+        found.append(Reference(str(rid), rtype, where))
     if diagnostics:
         raise PressrunError(diagnostics)
     return found
 
 
-def _check_duplicates(found: list[Reference], diagnostics: list[Diagnostic]) -> None:
-    first: dict[str, Reference] = {}
-    for ref in found:
-        if ref.id in first:
+def _from_bibtex(path: Path, display: str) -> list[Reference]:
+    """The entries' keys and types; pandoc parses the fields when it formats them."""
+    text = _text(path, display)
+    found, diagnostics = [], []
+    for match in BIBTEX_ENTRY.finditer(text):
+        kind, key = match.group(1).lower(), match.group(2)
+        if kind in BIBTEX_NOT_ENTRIES:
+            continue
+        where = _at(text, display, match.start())
+        if not key:
             diagnostics.append(
                 Diagnostic(
-                    ref.where,
-                    f"duplicate reference id '{ref.id}' (first at {first[ref.id].where})",
-                    "duplicate-reference",
-                    "give each source one entry with one id",
+                    where,
+                    f"@{kind} entry without a key",
+                    "missing-key",
+                    "write the key after the brace: @book{key, …}",
                 )
             )
-        else:
-            first[ref.id] = ref
+            continue
+        found.append(Reference(key, kind, _at(text, display, match.start(2))))
+    if diagnostics:
+        raise PressrunError(diagnostics)
+    return found

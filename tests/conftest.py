@@ -11,6 +11,7 @@ from pressrun.pipeline import build
 from pressrun.project import Project
 
 ROOT = Path(__file__).resolve().parent.parent
+HERE_DATA = Path(__file__).resolve().parent / "data"
 SAMPLE = "soviet-japanese-basic-convention"
 
 
