@@ -6,9 +6,12 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 # Pango and HarfBuzz for WeasyPrint (harfbuzz-subset: fast font subsetting), the Noto fonts
-# (Latin and CJK, so every glyph prints), poppler-utils for the tests that read PDFs.
+# (Latin and CJK, so every glyph prints), fontconfig (fc-match: which font files a build
+# depends on), poppler-utils for the tests that read PDFs.
 DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-core \
-	fonts-noto-cjk poppler-utils
+	fonts-noto-cjk fontconfig poppler-utils
+# Chromium for the test of the web edition (Playwright drives it; it downloads no browser).
+TEST_DEB_PACKAGES := chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: build test lint bench setup system clean
@@ -16,6 +19,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 build: setup
 	$(PY) build.py build
 
+test: DEB_PACKAGES += $(TEST_DEB_PACKAGES)
 test: setup
 	$(PY) -m pytest
 

@@ -24,7 +24,9 @@ class LineReport(Report):
     def finished(self, made: Made) -> None:
         if not self.quiet:
             pdfs = ", ".join(
-                f"output/{made.pub_id}/{name}" for name in made.files if name.endswith(".pdf")
+                f"output/{made.pub_id}/{name}"
+                for name in made.files
+                if name.endswith(".pdf") or name.endswith("index.html")
             )
             click.echo(f"built {pdfs} ({made.seconds:.2f} s)")
 

@@ -10,6 +10,7 @@ from .project import Project
 from .yamlnodes import YamlFile
 
 IMPOSITIONS = ("saddle-stitch",)
+MEDIA = ("print", "screen")
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,11 @@ class Format:
     page_size: dict[str, str]  # paper name -> CSS page size
     pages_multiple_of: int = 1
     impose: str | None = None
+    medium: str = "print"  # "screen": HTML only, written as index.html
+
+    @property
+    def on_screen(self) -> bool:
+        return self.medium == "screen"
 
 
 def read_formats(project: Project) -> dict[str, Format]:
@@ -33,11 +39,11 @@ def read_formats(project: Project) -> dict[str, Format]:
         name = name_node.value
         keys = f.mapping(
             node,
-            required=("template", "stylesheets", "page-size"),
-            optional=("pages-multiple-of", "impose"),
+            required=("template", "stylesheets"),
+            optional=("page-size", "pages-multiple-of", "impose", "medium"),
             what=f"format '{name}'",
         )
-        if len(keys) < 3:
+        if "template" not in keys or "stylesheets" not in keys:
             continue
         for stylesheet in f.strings(keys["stylesheets"], "stylesheets"):
             if not (project.styles / stylesheet).is_file():
@@ -55,7 +61,24 @@ def read_formats(project: Project) -> dict[str, Format]:
                 "template-missing",
                 "create it or fix the name",
             )
-        sizes = f.mapping(keys["page-size"], optional=("a4", "letter"), what="page-size")
+        medium = f.string(keys["medium"], "medium") if "medium" in keys else "print"
+        if medium not in MEDIA:
+            f.error(
+                keys["medium"],
+                f"unknown medium '{medium}'",
+                "bad-value",
+                f"use one of: {', '.join(MEDIA)}",
+            )
+        sizes = {}
+        if "page-size" in keys:
+            sizes = f.mapping(keys["page-size"], optional=("a4", "letter"), what="page-size")
+        elif medium == "print":
+            f.error(
+                node,
+                f"format '{name}' needs the key 'page-size'",
+                "missing-key",
+                "add page-size: {a4: A4, letter: letter}",
+            )
         multiple = 1
         if "pages-multiple-of" in keys:
             text = f.matching(
@@ -80,6 +103,7 @@ def read_formats(project: Project) -> dict[str, Format]:
             {paper: f.string(size, "page size") or "" for paper, size in sizes.items()},
             multiple,
             impose,
+            medium or "print",
         )
     f.raise_errors()
     return formats

@@ -149,6 +149,9 @@ def make(
     started = time.perf_counter()
     pub, lang = prepared.pub, prepared.labels.lang
     html = render(project, pub, prepared.text, prepared.labels, fmt)
+    if fmt.on_screen:
+        files = {f"{lang}/index.html": html.encode("utf-8")}
+        return Made(pub.id, lang, name, files, time.perf_counter() - started)
     pdf = typeset(html, project.root, f"{pub.id}/{lang}/{name}", fmt.pages_multiple_of, archival)
     files = {f"{lang}/{name}.pdf": pdf, f"{lang}/{name}.html": html.encode("utf-8")}
     if fmt.impose == "saddle-stitch":

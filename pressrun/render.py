@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
+from html import escape
 from importlib import metadata
 from pathlib import Path
 
@@ -90,13 +92,82 @@ def render(project: Project, pub: Publication, text: Text, labels: Labels, fmt: 
         "image_url": image_url,
         "long_date": lambda day: format_date(day, format="long", locale=labels.date_locale),
     }
+    if fmt.on_screen:
+        context["language_names"] = {
+            lang: read_labels(project, lang).words.get("language-name", lang)
+            for lang in pub.languages
+        }
+        context["print_files"] = _print_files(project, pub)
     try:
-        return environment(project.templates).get_template(fmt.template).render(context)
+        html = environment(project.templates).get_template(fmt.template).render(context)
     except jinja2.TemplateSyntaxError as exc:
         where = Location(project.display(Path(exc.filename or fmt.template)), exc.lineno or 0, 1)
         raise fail(where, f"template syntax: {exc.message}", "template-syntax") from None
     except jinja2.UndefinedError as exc:
         raise PressrunError([_template_error(project, exc)]) from None
+    return number_notes(html, labels.words.get("notes", "Notes")) if fmt.on_screen else html
+
+
+def _print_files(project: Project, pub: Publication) -> list[str]:
+    """The PDFs a screen edition links to: each print format, and its print file if imposed."""
+    from .formats import read_formats
+
+    formats = read_formats(project)
+    names = []
+    for name in pub.formats:
+        if not formats[name].on_screen:
+            names.append(name)
+            if formats[name].impose:
+                names.append(f"{name}-print")
+    return names
+
+
+FOOTNOTE = '<span class="footnote">'
+NOTES_PLACE = "<!--pressrun:notes-->"
+
+
+def number_notes(html: str, heading: str) -> str:
+    """Screens have no page foot: each note becomes a numbered reference, a sidenote beside it
+    (shown on wide screens), and an entry of the notes list with a link back."""
+    out, notes, position = [], [], 0
+    while (start := html.find(FOOTNOTE, position)) >= 0:
+        end = _closing_span(html, start + len(FOOTNOTE))
+        body = html[start + len(FOOTNOTE) : end]
+        n = len(notes) + 1
+        notes.append(body)
+        out.append(html[position:start])
+        out.append(
+            f'<sup class="note-ref" id="note-ref-{n}"><a href="#note-{n}" '
+            f'role="doc-noteref">{n}</a></sup><span class="sidenote" role="note">'
+            f'<span class="sidenote-number">{n}</span>{body}</span>'
+        )
+        position = end + len("</span>")
+    out.append(html[position:])
+    html = "".join(out)
+    items = "".join(
+        f'<li id="note-{n}">{body} <a class="back" href="#note-ref-{n}" '
+        f'role="doc-backlink" aria-label="↩ {n}">↩</a></li>\n'
+        for n, body in enumerate(notes, start=1)
+    )
+    section = (
+        (
+            f'<section class="notes" role="doc-endnotes"><h2>{escape(heading)}</h2>\n'
+            f"<ol>\n{items}</ol>\n</section>"
+        )
+        if notes
+        else ""
+    )
+    return html.replace(NOTES_PLACE, section)
+
+
+def _closing_span(html: str, index: int) -> int:
+    """The index of the </span> that closes the span whose content starts at `index`."""
+    depth = 1
+    for match in re.finditer(r"<span\b|</span>", html[index:]):
+        depth += 1 if match.group(0) == "<span" else -1
+        if depth == 0:
+            return index + match.start()
+    raise ValueError("unclosed footnote span")
 
 
 def _template_error(project: Project, exc: Exception):

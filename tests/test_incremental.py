@@ -30,7 +30,7 @@ def names(lang_formats):
     return sorted(f"{SAMPLE}/{lf}" for lf in lang_formats)
 
 
-ALL = names(["en/handout", "en/booklet", "es/handout", "es/booklet"])
+ALL = names(["en/handout", "en/booklet", "en/web", "es/handout", "es/booklet", "es/web"])
 
 
 @pytest.fixture
@@ -60,8 +60,8 @@ def test_editing_one_language_rebuilds_only_it(built):
     before = (built.output / SAMPLE / "es" / "handout.pdf").stat().st_mtime_ns
     report = Recorder()
     build(built, report=report, jobs=1)
-    assert sorted(report.todo) == names(["en/handout", "en/booklet"])
-    assert sorted(report.current) == names(["es/handout", "es/booklet"])
+    assert sorted(report.todo) == names(["en/handout", "en/booklet", "en/web"])
+    assert sorted(report.current) == names(["es/handout", "es/booklet", "es/web"])
     assert (built.output / SAMPLE / "es" / "handout.pdf").stat().st_mtime_ns == before
     assert "cooperative" in (built.output / SAMPLE / "en" / "handout.html").read_text()
 
@@ -106,7 +106,7 @@ def test_cli_plain_lines_quiet_and_noop(built):
     runner = CliRunner()
     args = ["--project", str(built.root), "build"]
     result = runner.invoke(cli_module.cli, args, catch_exceptions=False)
-    assert result.output.splitlines()[0] == "4 output(s) up to date"
+    assert result.output.splitlines()[0] == "6 output(s) up to date"
     assert "0 output(s) built in" in result.output
     quiet = runner.invoke(
         cli_module.cli, [*args, "--force", "--quiet", "--jobs", "2"], catch_exceptions=False

@@ -16,7 +16,7 @@ def messages(exc_info) -> list[str]:
 def test_sample_loads_with_every_section(project):
     pub = load(project, SAMPLE)
     assert pub.languages == ["en", "es"]
-    assert pub.formats == ["handout", "booklet"]
+    assert pub.formats == ["handout", "booklet", "web"]
     assert pub.style == "chicago-notes-bibliography"
     assert str(pub.edition.date) == "2026-11-23"
     assert pub.attribution.license_name == "CC BY-SA 4.0"
