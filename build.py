@@ -226,6 +226,81 @@ def editions(ctx):
 
 
 @cli.command()
+@click.argument("pub_id")
+@click.option(
+    "--lang",
+    "langs",
+    multiple=True,
+    default=["en"],
+    show_default=True,
+    help="A language of the publication (repeatable).",
+)
+@click.pass_context
+def new(ctx, pub_id, langs):
+    """Create content/PUB_ID/ with a publication that builds at once."""
+    from pressrun.scaffold import new as scaffold
+
+    try:
+        files = scaffold(project_of(ctx), pub_id, list(langs))
+    except PressrunError as exc:
+        raise user_error(exc) from None
+    for name in files:
+        click.echo(f"created {name}")
+    click.echo(f"next: python build.py build {pub_id}")
+
+
+def watching(ctx, publications, on_built=lambda made: None) -> None:
+    from pressrun.console import LineReport
+    from pressrun.watch import watch as run_watch
+
+    report = LineReport(Warnings(strict=False))
+    try:
+        run_watch(project_of(ctx), list(publications), report, click.echo, on_built)
+    except KeyboardInterrupt:
+        click.echo("stopped")
+
+
+@cli.command()
+@click.argument("publications", nargs=-1)
+@click.pass_context
+def watch(ctx, publications):
+    """Rebuild PUBLICATIONS (default: all) whenever content, templates or styles change."""
+    watching(ctx, publications)
+
+
+@cli.command()
+@click.argument("publications", nargs=-1)
+@click.option(
+    "--port",
+    default=8000,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port on 127.0.0.1 (0: any free port).",
+)
+@click.pass_context
+def serve(ctx, publications, port):
+    """Serve output/ on localhost, rebuild on every change, and reload the open pages."""
+    import threading
+
+    from pressrun.serve import Builds, server
+
+    project = project_of(ctx)
+    builds = Builds()
+    try:
+        httpd = server(project.output, port, builds)
+    except OSError as exc:
+        raise UserError(
+            f"error: cannot serve on port {port}: {exc.strerror}\n"
+            "  hint: choose another port with --port"
+        ) from None
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    host, bound = httpd.server_address[:2]
+    click.echo(f"serving http://{host}:{bound}/ (the web editions: <pub>/<lang>/index.html)")
+    watching(ctx, publications, on_built=lambda made: builds.finished() if made else None)
+    httpd.shutdown()
+
+
+@cli.command()
 @click.argument("word", required=False)
 def styles(word):
     """List the CSL citation styles that can be named (those containing WORD)."""

@@ -1,0 +1,69 @@
+"""Watch: rebuild what an edit affects, a moment after each save, until interrupted.
+
+Errors are printed and the watch goes on; the next save that fixes them builds again.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from .diagnostics import PressrunError
+from .pipeline import Made, Report, build
+from .project import Project
+
+
+def build_once(
+    project: Project, pub_ids: list[str], report: Report, say: Callable[[str], None]
+) -> list[Made]:
+    """One incremental build; a user error is printed, not raised."""
+    started = time.perf_counter()
+    try:
+        made = build(project, pub_ids, report=report)
+    except PressrunError as exc:
+        count = len(exc.diagnostics)
+        say(f"{exc}\n{count} error{'s' if count != 1 else ''}; watching for the fix")
+        return []
+    if made:
+        say(f"{len(made)} output(s) built in {time.perf_counter() - started:.2f} s")
+    return made
+
+
+def watch(
+    project: Project,
+    pub_ids: list[str],
+    report: Report,
+    say: Callable[[str], None],
+    on_built: Callable[[list[Made]], None] = lambda made: None,
+) -> None:
+    """Build, then rebuild after every change of content, templates or styles."""
+    from watchfiles import watch as file_changes
+
+    def relevant(change, path: str) -> bool:
+        return "/output/" not in path and not path.rsplit("/", 1)[-1].startswith(".")
+
+    batches = file_changes(
+        *folders(project),
+        watch_filter=relevant,
+        debounce=200,
+        step=50,
+        yield_on_timeout=True,
+        rust_timeout=300,
+    )
+    next(batches)  # the watcher runs from here on: no save during the first build is missed
+    on_built(build_once(project, pub_ids, report, say))
+    say(f"watching {', '.join(project.display(p) for p in folders(project))} (Ctrl-C stops)")
+    sys.stdout.flush()
+    for batch in batches:
+        if not batch:
+            continue
+        names = sorted({project.display(Path(path)) for _, path in batch})
+        say(f"changed: {', '.join(names)}")
+        on_built(build_once(project, pub_ids, report, say))
+        sys.stdout.flush()
+
+
+def folders(project: Project):
+    return [project.content, project.templates, project.styles]
