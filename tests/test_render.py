@@ -78,3 +78,28 @@ def test_template_syntax_error_names_template_and_line(project, rendered):
         rendered()
     assert str(exc.value).startswith("templates/handout.html:")
     assert "template syntax" in str(exc.value)
+
+
+def test_a_new_format_is_data(project):
+    from pdf import info, page_texts
+
+    from pressrun.pipeline import build
+
+    (project.templates / "formats.yaml").write_text(
+        (project.templates / "formats.yaml").read_text()
+        + "large-print:\n  template: handout.html\n"
+        "  stylesheets: [common.css, handout.css, large-print.css]\n"
+        "  page-size: {a4: A4, letter: letter}\n"
+    )
+    (project.styles / "large-print.css").write_text("html { font-size: 15pt; }\n")
+    meta = project.content / SAMPLE / "publication.yaml"
+    meta.write_text(
+        meta.read_text().replace(
+            "formats: [handout, booklet, web]", "formats: [handout, large-print]"
+        )
+    )
+    build(project, langs=["en"], jobs=1)
+    folder = project.output / SAMPLE / "en"
+    large, normal = folder / "large-print.pdf", folder / "handout.pdf"
+    assert int(info(large)["Pages"]) > int(info(normal)["Pages"])
+    assert "日ソ基本条約" in "".join(page_texts(large))
