@@ -59,7 +59,7 @@ def test_labels_localize(project):
 
 def test_undefined_template_variable_names_template_and_line(project, rendered):
     template = project.templates / "handout.html"
-    template.write_text(template.read_text().replace("{{ t.edition }}", "{{ t.editon }}"))
+    template.write_text(template.read_text().replace("{{ t.bibliography }}", "{{ t.editon }}"))
     with pytest.raises(PressrunError) as exc:
         rendered()
     line = next(
