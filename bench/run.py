@@ -100,11 +100,12 @@ def pages(pdf: Path) -> int:
 
 
 def made_seconds(output: str) -> dict[str, float]:
-    """The seconds each output took to make, from the build's lines."""
-    return {
-        m.group(1): float(m.group(2))
-        for m in re.finditer(r"built output/(\S+?)\.pdf.*?\(([\d.]+) s\)", output)
-    }
+    """The seconds each output took to make, from the build's lines: {pub/lang/name: s}."""
+    found = {}
+    for m in re.finditer(r"built output/(\S+?)(\.pdf|/index\.html)\S* .*?\(([\d.]+) s\)", output):
+        name = m.group(1) + ("/web" if m.group(2) != ".pdf" else "")
+        found[name] = float(m.group(3))
+    return found
 
 
 def bench_sample(work: Path) -> float:
@@ -115,7 +116,7 @@ def bench_sample(work: Path) -> float:
         shutil.rmtree(project / "output", ignore_errors=True)
         cold.append(timed(pressrun(project, "build", "-q"))[0])
     full = statistics.median(cold)
-    row("full build, cold (median of 3)", f"{full:.2f} s", "4 PDFs + 2 print files")
+    row("full build, cold (median of 3)", f"{full:.2f} s", "4 PDFs, 2 print files, 2 web pages")
     noop = statistics.median(timed(pressrun(project, "build", "-q"))[0] for _ in range(5))
     row("no-op rebuild (median of 5)", f"{noop:.2f} s", "goal: at most 0.50 s")
     en = project / "content" / SAMPLE / "en.yaml"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import multiprocessing
 import os
+import signal
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
@@ -183,7 +185,12 @@ def _run(
     gc.freeze()
     try:
         context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        with ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=context,
+            initializer=_die_with_parent,
+            initargs=(os.getpid(),),
+        ) as pool:
             futures = {pool.submit(_make_shared, n, name): n for n, name in work}
             try:
                 for future in as_completed(futures):
@@ -193,6 +200,20 @@ def _run(
     finally:
         gc.unfreeze()
         _SHARED.clear()
+
+
+def _die_with_parent(parent: int) -> None:
+    """A worker ends when its build is killed, instead of waiting for work forever."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return  # not Linux: the worker ends when its queue closes
+    if os.getppid() != parent:  # the build died before prctl took effect
+        os._exit(1)
+
+
+PR_SET_PDEATHSIG = 1
 
 
 def _make_shared(n: int, name: str) -> Made:

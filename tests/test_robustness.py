@@ -205,6 +205,22 @@ def pdfs(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*.pdf"))}
 
 
+def lingering(root: Path, seconds: float = 5) -> list[int]:
+    """Processes still running a build of this project, after `seconds` of grace."""
+    deadline = time.monotonic() + seconds
+    while True:
+        found = []
+        for entry in Path("/proc").iterdir():
+            try:
+                if entry.name.isdigit() and str(root) in (entry / "cmdline").read_text():
+                    found.append(int(entry.name))
+            except OSError:
+                pass
+        if not found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.1)
+
+
 def start_build(project) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, str(ROOT / "build.py"), "--project", str(project.root), "build"],
@@ -233,6 +249,7 @@ def test_a_killed_build_leaves_whole_files(sample, tmp_path):
         time.sleep(delay)
         process.send_signal(signal.SIGKILL)
         process.wait()
+        assert not lingering(project.root), "workers outlived their killed build"
         now = pdfs(project.output)
         assert set(now) == set(old)
         for name, data in now.items():
