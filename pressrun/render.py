@@ -53,13 +53,16 @@ def read_labels(project: Project, lang: str) -> Labels:
 
 
 @functools.cache
-def environment(templates: Path) -> jinja2.Environment:
-    """One environment per templates folder: templates compile once (and reload on change)."""
+def environment(templates: Path, cache: Path) -> jinja2.Environment:
+    """One environment per templates folder: templates compile once per process (and reload
+    on change), and their compiled code is kept in `cache` for the next run."""
+    cache.mkdir(parents=True, exist_ok=True)
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
+        bytecode_cache=jinja2.FileSystemBytecodeCache(str(cache)),
     )
 
 
@@ -99,7 +102,8 @@ def render(project: Project, pub: Publication, text: Text, labels: Labels, fmt: 
         }
         context["print_files"] = _print_files(project, pub)
     try:
-        html = environment(project.templates).get_template(fmt.template).render(context)
+        env = environment(project.templates, project.output / ".cache" / "templates")
+        html = env.get_template(fmt.template).render(context)
     except jinja2.TemplateSyntaxError as exc:
         where = Location(project.display(Path(exc.filename or fmt.template)), exc.lineno or 0, 1)
         raise fail(where, f"template syntax: {exc.message}", "template-syntax") from None

@@ -61,10 +61,11 @@ def read_expected() -> dict[str, str]:
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
+    """The built files (not pressrun's own digests, lock and caches, which start with '.')."""
     return {
         str(p.relative_to(folder)): p.read_bytes()
         for p in sorted(folder.rglob("*"))
-        if p.is_file() and not p.name.startswith(".")
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
     }
 
 
