@@ -139,7 +139,7 @@ def typeset(
 @contextmanager
 def collector_paused():
     """Layout makes millions of objects and few cycles: Python's cycle collector would walk
-    them again and again (measured: 8% of a 300-page layout) for a few MiB back."""
+    them again and again for little memory back."""
     enabled = gc.isenabled()
     gc.disable()
     try:
