@@ -91,10 +91,6 @@ class YamlFile:
         loc = where if isinstance(where, Location) else self.where(where)
         self.diagnostics.append(Diagnostic(loc, message, code, hint))
 
-    def warn(self, where, message: str, code: str, hint: str = "") -> None:
-        loc = where if isinstance(where, Location) else self.where(where)
-        self.diagnostics.append(Diagnostic(loc, message, code, hint, severity="warning"))
-
     def raise_errors(self) -> None:
         errors = [d for d in self.diagnostics if d.severity == "error"]
         if errors:
