@@ -19,6 +19,8 @@ from .project import Project
 from .render import read_labels, render
 from .text import Text, csl_file
 
+# A check renders templates without asking pandoc (a process) for its version.
+PREVIEW_TOOLS = {"pressrun": "0", "weasyprint": "0", "pandoc": "0"}
 LOCALE = re.compile(r"[a-z]{2,3}(-[A-Z]{2})?")
 
 
@@ -75,7 +77,14 @@ def check(project: Project, pub_ids: list[str] | None = None) -> list[Publicatio
                     )
                     continue
                 for name in pub.formats:
-                    render(project, pub, preview_text(pub.articles[lang]), labels, formats[name])
+                    render(
+                        project,
+                        pub,
+                        preview_text(pub.articles[lang]),
+                        labels,
+                        formats[name],
+                        tools=PREVIEW_TOOLS,
+                    )
             except PressrunError as exc:
                 errors += exc.diagnostics
     if errors:

@@ -78,8 +78,16 @@ def tool_versions() -> dict[str, str]:
     }
 
 
-def render(project: Project, pub: Publication, text: Text, labels: Labels, fmt: Format) -> str:
-    """The complete HTML document of one format, with its stylesheets inlined."""
+def render(
+    project: Project,
+    pub: Publication,
+    text: Text,
+    labels: Labels,
+    fmt: Format,
+    tools: dict[str, str] | None = None,
+) -> str:
+    """The complete HTML document of one format, with its stylesheets inlined. `tools` (the
+    versions printed in colophons) defaults to the real ones, which asks pandoc."""
     css = "\n".join((project.styles / name).read_text(encoding="utf-8") for name in fmt.stylesheets)
     context = {
         "pub": pub,
@@ -91,7 +99,7 @@ def render(project: Project, pub: Publication, text: Text, labels: Labels, fmt: 
         "page_size": fmt.page_size.get(pub.paper, "A4"),
         "date_iso": pub.edition.date.isoformat(),
         "date_long": format_date(pub.edition.date, format="long", locale=labels.date_locale),
-        "tools": tool_versions(),
+        "tools": tools or tool_versions(),
         "image_url": image_url,
         "long_date": lambda day: format_date(day, format="long", locale=labels.date_locale),
     }

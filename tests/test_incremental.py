@@ -12,6 +12,8 @@ from conftest import ROOT, SAMPLE, copy_project
 
 import build as cli_module
 import pressrun.pipeline
+import pressrun.render
+import pressrun.text
 from pressrun.pipeline import Report, build
 
 
@@ -49,6 +51,8 @@ def test_noop_build_runs_no_pandoc_and_no_layout(built, monkeypatch):
 
     monkeypatch.setattr(pressrun.pipeline, "text", forbidden)
     monkeypatch.setattr(pressrun.pipeline, "typeset", forbidden)
+    monkeypatch.setattr(pressrun.text, "pandoc_path", forbidden)  # not even pandoc --version
+    pressrun.render.tool_versions.cache_clear()
     report = Recorder()
     assert build(built, report=report) == []
     assert sorted(report.current) == ALL and report.todo == []
