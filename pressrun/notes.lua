@@ -1,34 +1,111 @@
--- Runs after --citeproc, in one pass over the document:
--- * each note becomes <span class="footnote"> at its call, for WeasyPrint's float: footnote;
--- * each wrapper div #pr-TOKEN-N becomes a marker comment that the Python side splits on.
---   TOKEN (from PRESSRUN_TOKEN) is a digest of the document, so content cannot forge a
---   wrapper; the reader has raw HTML off, so content cannot write markers either;
--- * only harmless attributes and link targets are kept: content is text, not markup.
+-- The one pass over a publication's Markdown (pandoc runs it with no --citeproc):
+-- 1. each content piece (a wrapper div #pr-TOKEN-N) is cleaned: content is text, not markup.
+--    No raw HTML/TeX, no identifiers or classes, only the attributes `lang` and `dir`, links
+--    only to http(s), mailto and #anchors, images only as relative paths;
+-- 2. citeproc runs (pandoc.utils.citeproc): it fills the one #refs div, inside #pr-TOKEN-refs;
+-- 3. what citeproc made from the reference files is cleaned again: reference fields are
+--    Markdown too (CSL YAML) and may carry raw HTML; citeproc's own classes (csl-*) and
+--    entry ids (ref-*) stay;
+-- 4. each note becomes <span class="footnote"> at its call, for WeasyPrint's float: footnote;
+-- 5. each wrapper becomes a marker comment <!--pr-TOKEN-N--> that the Python side splits on.
+-- TOKEN (PRESSRUN_TOKEN) is random per run and no raw HTML survives, so nothing in any file
+-- can forge a wrapper, a marker or a note.
 
 local token = os.getenv('PRESSRUN_TOKEN') or ''
 local prefix = '^pr%-' .. token .. '%-'
 local SAFE_ATTRIBUTES = {lang = true, dir = true}
-
-local function clean_attr(el)
-  if el.identifier:match('^pressrun') or el.identifier:match('^pr%-') then
-    el.identifier = ''
-  end
-  local kept = {}
-  for key, value in pairs(el.attributes) do
-    if SAFE_ATTRIBUTES[key] then kept[key] = value end
-  end
-  el.attributes = kept
-  return el
-end
+-- What citeproc itself writes on the bibliography (its layout, for the stylesheets).
+local CITEPROC_ATTRIBUTES = {lang = true, dir = true, ['entry-spacing'] = true,
+  ['line-spacing'] = true}
+local CITEPROC_CLASSES = {references = true, ['hanging-indent'] = true}
+local ELEMENTS = {'Code', 'Image', 'Link', 'Span', 'RawInline',
+  'CodeBlock', 'Div', 'Figure', 'Header', 'Table', 'RawBlock'}
 
 local function safe_link(target)
   local lower = target:lower()
-  return target:sub(1, 1) == '#' or lower:match('^https?:') or lower:match('^mailto:')
+  return target:sub(1, 1) == '#' or lower:match('^https?:') ~= nil
+    or lower:match('^mailto:') ~= nil
 end
 
 local function safe_image(src)
   return not src:match('^[%a][%w+.-]*:') and src:sub(1, 1) ~= '/' and not src:match('%.%.')
+    and src:sub(1, 1) ~= '\\'
 end
+
+-- One attribute rule for every element kind: `rule` says which identifiers, classes and
+-- attributes survive (in content: `lang` and `dir` only; in what citeproc made: its own).
+local function clean_attr(attr, rule)
+  if not rule.id(attr.identifier) then attr.identifier = '' end
+  local classes = {}
+  for _, class in ipairs(attr.classes) do
+    if rule.class(class) then table.insert(classes, class) end
+  end
+  attr.classes = classes
+  local kept = {}
+  for key, value in pairs(attr.attributes) do
+    if rule.attributes[key] then kept[key] = value end
+  end
+  attr.attributes = kept
+  return attr
+end
+
+local function clean_table(el, rule)
+  local function rows(list)
+    for _, row in ipairs(list) do
+      row.attr = clean_attr(row.attr, rule)
+      for _, cell in ipairs(row.cells) do
+        cell.attr = clean_attr(cell.attr, rule)
+      end
+    end
+  end
+  el.head.attr = clean_attr(el.head.attr, rule)
+  rows(el.head.rows)
+  for _, body in ipairs(el.bodies) do
+    body.attr = clean_attr(body.attr, rule)
+    rows(body.head)
+    rows(body.body)
+  end
+  el.foot.attr = clean_attr(el.foot.attr, rule)
+  rows(el.foot.rows)
+  return el
+end
+
+-- The images of the content (checked by pressrun before pandoc runs); any other image, say
+-- one named in a reference field, is dropped for its description.
+local content_images = {}
+
+local function cleaner(rule)
+  local function clean(el)
+    if el.t == 'RawInline' or el.t == 'RawBlock' then return {} end
+    if el.t == 'Link' and not safe_link(el.target) then return el.content end
+    if el.t == 'Image' then
+      if not safe_image(el.src) or not rule.image(el.src) then return el.caption end
+      content_images[el.src] = true
+    end
+    if el.t == 'Table' then el = clean_table(el, rule) end
+    if el.attr then el.attr = clean_attr(el.attr, rule) end
+    return el
+  end
+  -- Every element kind that has attributes or raw content (a function for each kind rather
+  -- than for every element: most are words and spaces, and each call costs a conversion).
+  local filter = {}
+  for _, kind in ipairs(ELEMENTS) do filter[kind] = clean end
+  return filter
+end
+
+local function never() return false end
+local function always() return true end
+local content_filter = cleaner({
+  id = never, class = never, attributes = SAFE_ATTRIBUTES, image = always,
+})
+local citeproc_filter = cleaner({
+  id = function(id)
+    return id == 'refs' or id:match('^ref%-') ~= nil or (token ~= '' and id:match(prefix) ~= nil)
+  end,
+  class = function(class) return class:match('^csl%-') ~= nil or CITEPROC_CLASSES[class] end,
+  attributes = CITEPROC_ATTRIBUTES,
+  image = function(src) return content_images[src] == true end,
+})
 
 local function note(el)
   local inlines = pandoc.Inlines({})
@@ -43,12 +120,38 @@ local function note(el)
   return pandoc.Span(inlines, {class = 'footnote'})
 end
 
-local function wrappers(doc)
+local function wrapper_name(block)
+  if token ~= '' and block.t == 'Div' and block.identifier:match(prefix) then
+    return (block.identifier:gsub(prefix, ''))
+  end
+end
+
+function Pandoc(doc)
+  -- 1. Everything but our own bibliography wrapper is content (blocks outside any wrapper
+  -- can only come from a ':::' line in the content; the Python side reports those).
+  local cleaned = pandoc.Blocks({})
+  for _, block in ipairs(doc.blocks) do
+    local name = wrapper_name(block)
+    if name == 'refs' then
+      cleaned:insert(block)
+    elseif name then
+      block.content = pandoc.Blocks(block.content):walk(content_filter)
+      cleaned:insert(block)
+    else
+      cleaned:extend(pandoc.Blocks({block}):walk(content_filter))
+    end
+  end
+  doc.blocks = cleaned
+  -- 2. and 3.
+  doc = pandoc.utils.citeproc(doc)
+  citeproc_filter.Note = note  -- 4. (its content is cleaned first: walks go bottom-up)
+  doc = doc:walk(citeproc_filter)
+  -- 5.
   local blocks = pandoc.Blocks({})
   for _, block in ipairs(doc.blocks) do
-    if block.t == 'Div' and token ~= '' and block.identifier:match(prefix) then
-      local name = block.identifier:gsub(prefix, '')
-      blocks:insert(pandoc.RawBlock('html', '<!--pr-' .. name .. '-->'))
+    local name = wrapper_name(block)
+    if name then
+      blocks:insert(pandoc.RawBlock('html', '<!--pr-' .. token .. '-' .. name .. '-->'))
       blocks:extend(block.content)
     else
       blocks:insert(block)
@@ -57,24 +160,3 @@ local function wrappers(doc)
   doc.blocks = blocks
   return doc
 end
-
-return {{
-  Span = clean_attr,
-  Code = clean_attr,
-  Header = clean_attr,
-  CodeBlock = clean_attr,
-  Div = function(el)
-    if token ~= '' and el.identifier:match(prefix) then return nil end
-    return clean_attr(el)
-  end,
-  Link = function(el)
-    if not safe_link(el.target) then return el.content end
-    return clean_attr(el)
-  end,
-  Image = function(el)
-    if not safe_image(el.src) then return el.caption end
-    return clean_attr(el)
-  end,
-  Note = note,
-  Pandoc = wrappers,
-}}

