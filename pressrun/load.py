@@ -12,6 +12,7 @@ from typing import ClassVar
 
 import yaml
 
+from . import images
 from .diagnostics import Diagnostic, Location, PressrunError, did_you_mean
 from .formats import read_formats
 from .project import Project
@@ -164,6 +165,7 @@ class Imposition:
 class Publication:
     id: str
     folder: Path
+    folder_display: str  # the folder as messages name it: content/<id>
     languages: list[str]
     formats: list[str]
     paper: str
@@ -179,9 +181,31 @@ class Publication:
     where: Location
     warnings: list[Diagnostic] = field(default_factory=list)
 
+    def files(self) -> list[Path]:
+        """Every file of the folder the publication uses: what an edition carries."""
+        found = [self.folder / "publication.yaml"]
+        found += [self.folder / f"{lang}.yaml" for lang in self.languages]
+        found += self.references_files
+        if self.style.endswith(".csl"):
+            found.append(self.folder / self.style)
+        if self.cover:
+            found.append(self.cover.image)
+        for article in self.articles.values():
+            for section in article.sections:
+                found += [block.image for block in section.blocks if isinstance(block, Figure)]
+            for inline in article.inlines():
+                for match in IMAGE.finditer(inline.source):
+                    found.append(self.folder / (match.group(1) or match.group(2)))
+        return list(dict.fromkeys(found))
+
 
 def load(project: Project, pub_id: str) -> Publication:
     """Read and validate one publication; raise PressrunError listing every error found."""
+    with images.remembered_in(project.output / ".cache" / "images"):
+        return _load(project, pub_id)
+
+
+def _load(project: Project, pub_id: str) -> Publication:
     folder = project.content / pub_id
     meta_file = YamlFile(folder / "publication.yaml", project.display(folder / "publication.yaml"))
     top = meta_file.mapping(
@@ -263,6 +287,7 @@ def load(project: Project, pub_id: str) -> Publication:
     return Publication(
         id=pub_id,
         folder=folder,
+        folder_display=project.display(folder),
         languages=languages,
         formats=formats,
         paper=paper,
@@ -365,7 +390,7 @@ def _cover(g: YamlFile, node, folder: Path) -> Cover | None:
     alt = g.string(keys["alt"], "cover alt text") if "alt" in keys else None
     if image is None or alt is None:
         return None
-    path = file_inside(g, keys["image"], folder, image, "cover image")
+    path = image_inside(g, keys["image"], folder, image, "cover image")
     return Cover(path, alt) if path else None
 
 
@@ -387,6 +412,20 @@ def file_inside(f: YamlFile, node, folder: Path, name: str, what: str) -> Path |
             "file-missing",
             "give a path relative to the publication folder",
         )
+        return None
+    return path
+
+
+def image_inside(f: YamlFile, node, folder: Path, name: str, what: str) -> Path | None:
+    """An image named in the content: a file inside the publication folder that is an image
+    pressrun can print, within the size and pixel caps."""
+    path = file_inside(f, node, folder, name, what)
+    if path is None:
+        return None
+    try:
+        images.check(path)
+    except images.ImageProblem as problem:
+        f.error(node, f"{what} '{name}' {problem}", problem.code, problem.hint)
         return None
     return path
 
@@ -488,6 +527,16 @@ def _attribution(g: YamlFile, license_node, source_node) -> Attribution | None:
     def text(keys, key, what):
         return (g.string(keys[key], what) or "") if key in keys else ""
 
+    for keys, what in ((lic, "license url"), (src, "source url")):
+        url = text(keys, "url", what)
+        if url and not link_allowed(url):
+            g.error(
+                keys["url"],
+                f"{what} '{url}' is not allowed",
+                "link-url",
+                "give an http(s):// or mailto: address",
+            )
+
     return Attribution(
         license_name=text(lic, "name", "license name"),
         license_url=text(lic, "url", "license url"),
@@ -506,10 +555,19 @@ def _inline(f: YamlFile, node, what: str) -> Inline | None:
     return inline
 
 
-IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)")
-LINK = re.compile(r"(?<!!)\[[^\]]*\]\(\s*<?([^)\s>]+)|<([a-zA-Z][\w+.-]*:[^>\s]*)>")
+# A link or image target as pandoc reads it: <anything>, or text with balanced parentheses.
+TARGET = r"\(\s*(?:<([^>]*)>|((?:[^()\s]|\((?:[^()\s]|\([^()\s]*\))*\))+))"
+IMAGE = re.compile(r"!\[[^\]]*\]" + TARGET)
+LINK = re.compile(r"(?<!!)\[[^\]]*\]" + TARGET + r"|<([a-zA-Z][\w+.-]*:[^>\s]*)>")
 SCHEME = re.compile(r"[a-zA-Z][\w+.-]*:")
 LINK_SCHEMES = ("http:", "https:", "mailto:")
+
+
+def link_allowed(url: str) -> bool:
+    """The one rule for every link and address from any file (notes.lua applies the same)."""
+    return url.startswith("#") or url.lower().startswith(LINK_SCHEMES)
+
+
 MAX_NOTE_CHARS = 1200  # about half an A5 page of notes: longer ones cannot stay by their call
 
 
@@ -517,7 +575,7 @@ def _check_markdown(f: YamlFile, inline: Inline) -> None:
     """Errors for what the text may not do: load files from elsewhere, odd links, huge notes."""
     source = inline.source
     for match in IMAGE.finditer(source):
-        url = match.group(1)
+        url = match.group(1) or match.group(2)
         where = inline.locate(url)
         if SCHEME.match(url) or url.startswith(("/", "\\")):
             f.error(
@@ -527,10 +585,10 @@ def _check_markdown(f: YamlFile, inline: Inline) -> None:
                 "put the image in the publication folder and give its relative path",
             )
         else:
-            file_inside(f, where, f.path.parent, url, "image")
+            image_inside(f, where, f.path.parent, url, "image")
     for match in LINK.finditer(source):
-        url = match.group(1) or match.group(2)
-        if url.startswith("#") or url.lower().startswith(LINK_SCHEMES):
+        url = next(group for group in match.groups() if group is not None)
+        if link_allowed(url):
             continue
         f.error(
             inline.locate(url),
@@ -651,7 +709,7 @@ def _block(f: YamlFile, node) -> Block | None:
             image = f.string(body, "figure image")
             caption = _inline(f, keys["caption"], "caption")
             alt = f.string(keys["alt"], "alt text")
-            path = file_inside(f, body, f.path.parent, image, "image") if image else None
+            path = image_inside(f, body, f.path.parent, image, "image") if image else None
             if path is None or caption is None or alt is None:
                 return None
             return Figure(path, caption, alt, f.where(body))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import functools
 import gc
 import multiprocessing
 import os
@@ -154,11 +155,25 @@ def make(
     if fmt.on_screen:
         files = {f"{lang}/index.html": html.encode("utf-8")}
         return Made(pub.id, lang, name, files, time.perf_counter() - started)
-    pdf = typeset(html, project.root, f"{pub.id}/{lang}/{name}", fmt.pages_multiple_of, archival)
+    asker = functools.partial(_asker, project, fmt)
+    pdf = typeset(
+        html, project.root, f"{pub.id}/{lang}/{name}", fmt.pages_multiple_of, archival, asker
+    )
     files = {f"{lang}/{name}.pdf": pdf, f"{lang}/{name}.html": html.encode("utf-8")}
     if fmt.impose == "saddle-stitch":
         files[f"{lang}/{name}-print.pdf"] = impose(pdf, pub.paper, pub.imposition)
     return Made(pub.id, lang, name, files, time.perf_counter() - started)
+
+
+def _asker(project: Project, fmt: Format, url: str) -> str | None:
+    """The stylesheet or template of `fmt` that holds a refused address (content cannot: its
+    images are inlined and checked)."""
+    tail = url.rstrip("/").rsplit("/", 1)[-1][:100]
+    paths = [project.styles / name for name in fmt.stylesheets] + [project.templates / fmt.template]
+    for path in paths:
+        if tail and tail in path.read_text(encoding="utf-8", errors="replace"):
+            return project.display(path)
+    return None
 
 
 # What worker processes read: set by the parent just before it forks them.

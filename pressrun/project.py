@@ -30,10 +30,10 @@ class Project:
 
     def display(self, path: Path) -> str:
         """A path as the user should read it in messages: relative to the project."""
-        try:
-            return path.resolve().relative_to(self.root.resolve()).as_posix()
-        except ValueError:
-            return str(path)
+        for inside, root in ((path, self.root), (path.resolve(), self.root.resolve())):
+            if inside.is_relative_to(root):
+                return inside.relative_to(root).as_posix()
+        return str(path)
 
     def publication_ids(self) -> list[str]:
         if not self.content.is_dir():

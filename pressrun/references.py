@@ -14,6 +14,8 @@ from .diagnostics import Diagnostic, Location, PressrunError
 from .yamlnodes import YamlFile
 
 FORMATS = {".yaml": "CSL YAML", ".yml": "CSL YAML", ".json": "CSL JSON", ".bib": "BibTeX"}
+# A whole Zotero group library of 12,000 items is about 15 MB of CSL JSON.
+MAX_REFERENCES_BYTES = 64 * 1024 * 1024
 BIBTEX_ENTRY = re.compile(r"@\s*([A-Za-z]+)\s*[{(]\s*([^,\s{}()]*)\s*,?", re.M)
 BIBTEX_NOT_ENTRIES = {"comment", "preamble", "string"}
 
@@ -47,6 +49,18 @@ def read_references(path: Path, display: str) -> list[Reference]:
                     "references file not found",
                     "references-missing",
                     "create it, or point 'references:' in publication.yaml at the right file",
+                )
+            ]
+        )
+    size = path.stat().st_size
+    if size > MAX_REFERENCES_BYTES:
+        raise PressrunError(
+            [
+                Diagnostic(
+                    Location(display, 1, 1),
+                    f"references file is {size:,} bytes, more than {MAX_REFERENCES_BYTES:,}",
+                    "file-too-big",
+                    "export only the collection the publication cites",
                 )
             ]
         )

@@ -7,11 +7,14 @@ import functools
 import gc
 import hashlib
 import io
+import logging
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from .diagnostics import Diagnostic, PressrunError, fail
+from .images import named
 
 SYSTEM_PACKAGES = "libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0"
 
@@ -37,25 +40,36 @@ def _weasyprint():
     return weasyprint
 
 
-def project_fetcher(root: Path, refused: list[str]):
-    """A URL fetcher serving data: URLs and files inside the project, and nothing else."""
+def data_only_fetcher(refused: list[str]):
+    """A URL fetcher serving data: URLs and nothing else: every image is inlined by then, so
+    anything else is a reference that escaped the checks (a stylesheet's url(), an SVG's)."""
     weasyprint = _weasyprint()
-    inside = root.resolve()
 
-    class ProjectFetcher(weasyprint.URLFetcher):
+    class DataOnlyFetcher(weasyprint.URLFetcher):
         def fetch(self, url, headers=None):
             if url.startswith("data:"):
                 return super().fetch(url, headers)
-            if url.startswith("file:"):
-                from urllib.request import url2pathname
-
-                path = Path(url2pathname(url.removeprefix("file:").split("?")[0])).resolve()
-                if path.is_relative_to(inside) and path.is_file():
-                    return super().fetch(url, headers)
             refused.append(url)
-            raise ValueError(f"pressrun does not fetch {url}")
+            raise ValueError("pressrun fetches nothing")
 
-    return ProjectFetcher()
+    return DataOnlyFetcher()
+
+
+class _Failures(logging.Handler):
+    """WeasyPrint's errors while laying out (an image it could not draw), kept as messages."""
+
+    def __init__(self):
+        super().__init__(logging.ERROR)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.args and isinstance(record.args, tuple):
+            url = next((a for a in record.args if isinstance(a, str) and a.startswith("data:")), "")
+            if url:
+                self.messages.append(f"image '{named(url) or 'in the text'}' could not be drawn")
+                return
+        if record.getMessage().startswith("Failed to load"):
+            self.messages.append(record.getMessage()[:200])
 
 
 @functools.cache
@@ -106,33 +120,59 @@ class Archival:
     date: datetime.date
 
 
+def _shown(url: str) -> str:
+    return repr(url if len(url) <= 80 else url[:79] + "…")
+
+
 def typeset(
-    html: str, root: Path, name: str, pages_multiple_of: int = 1, archival: Archival | None = None
+    html: str,
+    root: Path,
+    name: str,
+    pages_multiple_of: int = 1,
+    archival: Archival | None = None,
+    asker: Callable[[str], str | None] = lambda url: None,
 ) -> bytes:
     """Lay out `html` (dates come from its dcterms meta tags) and return the PDF bytes.
 
-    If the document has an element #pressrun-filler alone on its page, that blank page is
+    `asker(url)` names the file that asked for a URL that is refused. If the document has an
+    element #pressrun-filler alone on its page, that blank page is
     repeated (0 to n-1 times) so that the page count becomes a multiple of `pages_multiple_of`.
     With `archival`, the PDF is PDF/A-3b and carries the sources as attachments.
     """
     weasyprint = _weasyprint()
     refused: list[str] = []
-    with collector_paused():
-        pdf = _lay_out(weasyprint, html, root, name, pages_multiple_of, archival, refused)
+    failures = _Failures()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(failures)
+    try:
+        with collector_paused():
+            pdf = _lay_out(weasyprint, html, root, name, pages_multiple_of, archival, refused)
+    finally:
+        logger.removeHandler(failures)
+    problems = [
+        Diagnostic(
+            None,
+            f"{name}: refused to load {_shown(url)} (asked for by {asker(url) or 'the HTML'})",
+            "fetch-refused",
+            "pressrun loads nothing from elsewhere: inline it, or put the image in the "
+            "publication folder and name it in the content",
+        )
+        for url in dict.fromkeys(refused)
+    ]
+    problems += [
+        Diagnostic(
+            None,
+            f"{name}: {message}",
+            "image-broken",
+            "open the image in an editor and save it again as PNG, JPEG or plain SVG",
+        )
+        for message in dict.fromkeys(failures.messages)
+        if not any(url[:150] in message for url in refused)  # reported above
+    ]
+    if problems:
+        raise PressrunError(problems)
     if archival:
         pdf = drop_empty_resources(pdf)
-    if refused:
-        raise PressrunError(
-            [
-                Diagnostic(
-                    None,
-                    f"{name}: refused to load '{url}'",
-                    "fetch-refused",
-                    "use images inside the publication folder",
-                )
-                for url in refused
-            ]
-        )
     return pdf
 
 
@@ -153,7 +193,7 @@ def _lay_out(weasyprint, html, root, name, pages_multiple_of, archival, refused)
     document = weasyprint.HTML(
         string=html,
         base_url=root.resolve().as_uri() + "/",
-        url_fetcher=project_fetcher(root, refused),
+        url_fetcher=data_only_fetcher(refused),
     ).render(font_config=font_configuration())
     filler = next((n for n, page in enumerate(document.pages) if FILLER in page.anchors), None)
     if filler is not None:
