@@ -3,22 +3,41 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import tempfile
-from dataclasses import dataclass
+import zlib
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
 import pikepdf
 
+from .archive import (
+    CHECKSUMS,
+    LOCK,
+    LOCK_SCHEMA,
+    MANIFEST,
+    MANIFEST_SCHEMA,
+    SIGNATURE,
+    is_safe_path,
+    read_json,
+)
 from .diagnostics import Diagnostic, Location, PressrunError, fail
 from .project import Project
-from .release import CHECKSUMS, LOCK, MANIFEST, release, tool_lock
+from .release import release, tool_lock
+from .render import sandbox
+
+MAX_PDF_BYTES = 512 * 1024 * 1024
+MAX_ATTACHMENTS = 2_000
+# Each embedded source is at most as large as the largest input pressrun reads (a reference
+# library), and all of them together are capped too: a small PDF can carry a huge one.
+MAX_SOURCE_BYTES = 64 * 1024 * 1024
+MAX_SOURCES_BYTES = 256 * 1024 * 1024
+HINT = "restore the edition from a copy; an edition from elsewhere may be forged"
 
 
 @dataclass(frozen=True)
 class Edition:
-    """A released edition, as its manifest describes it."""
+    """A released edition, as its manifest (validated) describes it."""
 
     folder: Path
     manifest: dict
@@ -31,7 +50,7 @@ class Edition:
 def read_edition(folder: Path) -> Edition:
     path = folder / MANIFEST
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = path.read_bytes()
     except FileNotFoundError:
         raise fail(
             Location(str(folder)),
@@ -39,36 +58,49 @@ def read_edition(folder: Path) -> Edition:
             "no-manifest",
             "give a folder output/editions/<pub>/<version>",
         ) from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise fail(
-            Location(str(path)),
-            f"manifest.json is damaged: {exc}",
-            "bad-manifest",
-            "restore the edition from a copy",
-        ) from None
-    if not isinstance(data, dict) or not isinstance(data.get("files"), list):
-        raise fail(
-            Location(str(path)),
-            "manifest.json has no list of files",
-            "bad-manifest",
-            "restore the edition from a copy",
-        )
-    return Edition(folder, data)
+    except OSError as exc:
+        raise fail(Location(str(path)), f"cannot read: {exc.strerror}", "no-manifest") from None
+    return Edition(folder, read_json(data, MANIFEST_SCHEMA, str(path), "manifest.json"))
 
 
 def all_editions(root: Path) -> list[Path]:
     return sorted(p.parent for p in root.glob(f"*/*/{MANIFEST}"))
 
 
-def verify(folder: Path) -> list[Diagnostic]:
-    """Every missing, changed or extra file of an edition, against its manifest."""
-    edition = read_edition(folder)
-    problems = []
+@dataclass
+class Verified:
+    """What verify found: the problems, and who signed the edition if that was checked."""
+
+    problems: list[Diagnostic] = field(default_factory=list)
+    signed: bool = False
+    signer: str | None = None
+
+
+def verify(folder: Path, allowed_signers: Path | None = None) -> Verified:
+    """Every missing, changed or extra file of an edition, against its manifest; with
+    `allowed_signers`, also whether an allowed key signed its checksums."""
+    found = Verified()
+    try:
+        edition = read_edition(folder)
+    except PressrunError as exc:
+        found.problems += exc.diagnostics
+        return found
+    problems = found.problems
     listed = {}
     for entry in edition.manifest["files"]:
         path = folder / entry["path"]
         listed[entry["path"]] = entry
         where = Location(str(path))
+        if not _inside(path, folder):
+            problems.append(
+                Diagnostic(
+                    where,
+                    "leads out of the edition (a symlink); its content was not read",
+                    "edition-changed",
+                    "restore it from a copy of the edition",
+                )
+            )
+            continue
         if not path.is_file():
             problems.append(
                 Diagnostic(
@@ -105,7 +137,7 @@ def verify(folder: Path) -> list[Diagnostic]:
         )
     for path in sorted(folder.rglob("*")):
         name = path.relative_to(folder).as_posix()
-        if path.is_file() and name not in listed and name not in (MANIFEST, CHECKSUMS):
+        if path.is_file() and name not in listed and name not in (MANIFEST, CHECKSUMS, SIGNATURE):
             problems.append(
                 Diagnostic(
                     Location(str(path)),
@@ -114,7 +146,29 @@ def verify(folder: Path) -> list[Diagnostic]:
                     "remove it: an edition is frozen",
                 )
             )
-    return problems
+    signature = folder / SIGNATURE
+    found.signed = signature.is_file()
+    if allowed_signers is not None:
+        from .signing import signer
+
+        found.signer = signer(sums, signature, allowed_signers) if found.signed else None
+        if found.signer is None:
+            problems.append(
+                Diagnostic(
+                    Location(str(signature)),
+                    "not signed by an allowed signer"
+                    if found.signed
+                    else "not signed: there is no CHECKSUMS.sha256.sig",
+                    "edition-unsigned",
+                    "the edition may be forged: get it again from its publisher, or add the "
+                    "publisher's key to the allowed-signers file if you trust it",
+                )
+            )
+    return found
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path.resolve().is_relative_to(folder.resolve())
 
 
 @dataclass(frozen=True)
@@ -126,12 +180,13 @@ class Reproduction:
 
 
 def embedded_sources(edition: Edition) -> dict[str, bytes]:
-    """The sources carried inside the edition's first archival PDF."""
+    """The sources carried inside the edition's first archival PDF, each one checked: a
+    plain path of the publication, its templates or styles, and within the size caps."""
+    pub = edition.manifest["publication"]
     for entry in edition.manifest["files"]:
         name = entry["path"]
         if name.endswith(".pdf") and not name.endswith("-print.pdf"):
-            with pikepdf.open(edition.folder / name) as pdf:
-                found = {key: spec.get_file().read_bytes() for key, spec in pdf.attachments.items()}
+            found = _attachments(edition.folder / name, pub)
             if found:
                 return found
     raise fail(
@@ -142,24 +197,88 @@ def embedded_sources(edition: Edition) -> dict[str, bytes]:
     )
 
 
+def _attachments(path: Path, pub: str) -> dict[str, bytes]:
+    where = Location(str(path))
+    if not path.is_file() or path.stat().st_size > MAX_PDF_BYTES:
+        raise fail(where, "missing, or larger than any edition's PDF", "bad-source", HINT)
+    found: dict[str, bytes] = {}
+    total = 0
+    try:
+        with pikepdf.open(path) as pdf:
+            attachments = pdf.attachments
+            if len(attachments) > MAX_ATTACHMENTS:
+                raise fail(where, f"carries more than {MAX_ATTACHMENTS:,} files", "bad-source")
+            for name, spec in attachments.items():
+                if not _source_name(name, pub):
+                    raise fail(
+                        where,
+                        f"carries a file named {name[:80]!r}, which is not a source of "
+                        f"publication '{pub}'",
+                        "bad-source",
+                        HINT,
+                    )
+                data = _bounded(spec.get_file().obj, name, where)
+                total += len(data)
+                if total > MAX_SOURCES_BYTES:
+                    raise fail(
+                        where,
+                        f"carries more than {MAX_SOURCES_BYTES:,} bytes of sources",
+                        "bad-source",
+                        HINT,
+                    )
+                found[name] = data
+    except pikepdf.PdfError as exc:
+        raise fail(where, f"is not a readable PDF ({str(exc)[:120]})", "bad-source", HINT) from None
+    return found
+
+
+def _source_name(name: str, pub: str) -> bool:
+    """Sources are the lock, the publication's own files, and the templates and styles:
+    nothing else (no output/, whose caches would be loaded as code)."""
+    return is_safe_path(name) and (
+        name == LOCK or name.startswith((f"content/{pub}/", "templates/", "styles/"))
+    )
+
+
+def _bounded(stream: pikepdf.Stream, name: str, where: Location) -> bytes:
+    """An attachment's bytes, decompressed no further than the cap."""
+    too_big = fail(
+        where,
+        f"carries {name!r} of more than {MAX_SOURCE_BYTES:,} bytes",
+        "bad-source",
+        HINT,
+    )
+    filters = stream.get("/Filter")
+    if filters is None:
+        data = stream.read_raw_bytes()
+        if len(data) > MAX_SOURCE_BYTES:
+            raise too_big
+        return data
+    if filters not in (pikepdf.Name.FlateDecode, pikepdf.Array([pikepdf.Name.FlateDecode])):
+        raise fail(where, f"stores {name!r} in a way pressrun does not write", "bad-source", HINT)
+    inflate = zlib.decompressobj()
+    try:
+        data = inflate.decompress(stream.read_raw_bytes(), MAX_SOURCE_BYTES + 1)
+    except zlib.error:
+        raise fail(where, f"carries {name!r} damaged", "bad-source", HINT) from None
+    if len(data) > MAX_SOURCE_BYTES or inflate.unconsumed_tail:
+        raise too_big
+    return data
+
+
 def reproduce(folder: Path) -> Reproduction:
-    """Rebuild an edition from the sources inside it, in a temporary project; compare bytes."""
+    """Rebuild an edition from the sources inside it, in a temporary project; compare bytes.
+    The sources are untrusted: templates render in the sandbox, content is checked as any."""
     edition = read_edition(folder)
     made_from = embedded_sources(edition)
-    tools_then = json.loads(made_from.get(LOCK, b"{}"))
+    lock_where = f"{folder}/<{LOCK} inside the PDF>"
+    tools_then = read_json(made_from.get(LOCK, b"{}"), LOCK_SCHEMA, lock_where, LOCK)
     with tempfile.TemporaryDirectory(prefix="pressrun-reproduce-") as temporary:
         root = Path(temporary)
         for name, data in made_from.items():
             if name == LOCK:
                 continue
-            path = (root / name).resolve()
-            if not path.is_relative_to(root.resolve()):
-                raise fail(
-                    Location(str(folder)),
-                    f"embedded source '{name}' points outside",
-                    "bad-source",
-                    "this edition was not made by pressrun",
-                )
+            path = root / name
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
         pub_id, version = edition.manifest["publication"], edition.manifest["version"]
@@ -175,7 +294,7 @@ def reproduce(folder: Path) -> Reproduction:
     return Reproduction(edition, differing, tools_then, tool_lock())
 
 
-INDEX = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined).from_string("""\
+INDEX = sandbox(jinja2.BaseLoader()).from_string("""\
 <!DOCTYPE html>
 <html lang="en">
 <head>

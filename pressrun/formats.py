@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import yaml
 
+from .archive import is_safe_path
 from .project import Project
 from .yamlnodes import YamlFile
 
@@ -46,7 +48,14 @@ def read_formats(project: Project) -> dict[str, Format]:
         if "template" not in keys or "stylesheets" not in keys:
             continue
         for stylesheet in f.strings(keys["stylesheets"], "stylesheets"):
-            if not (project.styles / stylesheet).is_file():
+            if not _inside(project.styles, stylesheet):
+                f.error(
+                    keys["stylesheets"],
+                    f"stylesheet '{stylesheet}' is not a file of styles/",
+                    "outside-folder",
+                    "name a stylesheet by its path inside styles/",
+                )
+            elif not (project.styles / stylesheet).is_file():
                 f.error(
                     keys["stylesheets"],
                     f"stylesheet styles/{stylesheet} not found",
@@ -54,7 +63,14 @@ def read_formats(project: Project) -> dict[str, Format]:
                     "create it or fix the name",
                 )
         template = f.string(keys["template"], "template") or ""
-        if not (project.templates / template).is_file():
+        if not _inside(project.templates, template):
+            f.error(
+                keys["template"],
+                f"template '{template}' is not a file of templates/",
+                "outside-folder",
+                "name a template by its path inside templates/",
+            )
+        elif not (project.templates / template).is_file():
             f.error(
                 keys["template"],
                 f"template templates/{template} not found",
@@ -107,3 +123,8 @@ def read_formats(project: Project) -> dict[str, Format]:
         )
     f.raise_errors()
     return formats
+
+
+def _inside(folder: Path, name: str) -> bool:
+    """A plain relative name of a file that stays inside `folder`, symlinks resolved."""
+    return is_safe_path(name) and (folder / name).resolve().is_relative_to(folder.resolve())

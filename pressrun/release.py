@@ -19,19 +19,17 @@ from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 
+from .archive import CHECKSUMS, LOCK, MANIFEST, SIGNATURE, checksum_lines
 from .check import check
-from .diagnostics import Diagnostic, Location, fail
+from .diagnostics import Diagnostic, Location, PressrunError, fail
 from .formats import read_formats
 from .load import Publication
-from .output import exclusive, write_atomic
+from .output import cannot_write, exclusive, write_atomic
 from .pipeline import produce
 from .project import Project
 from .render import tool_versions
 from .typeset import Archival
 
-MANIFEST = "manifest.json"
-CHECKSUMS = "CHECKSUMS.sha256"
-LOCK = "pressrun-lock.json"
 VERSION = re.compile(r"\d+\.\d+\.\d+")
 
 
@@ -50,22 +48,42 @@ def tool_lock() -> dict[str, str]:
 
 
 def sources(project: Project, pub: Publication) -> dict[str, bytes]:
-    """Every file the edition is made from, by its path in the project, and the tool lock."""
-    found = {}
-    for folder in (pub.folder, project.templates, project.styles):
+    """Exactly what the edition is made from, by its path in the project: the files the
+    publication uses (not drafts or anything else in its folder), the templates and styles,
+    and the tool lock. No symlink may lead out of its folder; no path is absolute."""
+    found, problems = {}, []
+    for path in pub.files():
+        name = f"content/{pub.id}/{path.relative_to(pub.folder).as_posix()}"
+        found[name] = _read_inside(path, pub.folder, name, problems)
+    for folder in (project.templates, project.styles):
         for path in sorted(folder.rglob("*")):
             relative = path.relative_to(folder)
-            if path.is_file() and not any(p.startswith(".") for p in relative.parts):
-                found[project.display(path)] = path.read_bytes()
+            if any(p.startswith(".") for p in relative.parts) or not path.is_file():
+                continue
+            name = f"{folder.name}/{relative.as_posix()}"
+            found[name] = _read_inside(path, folder, name, problems)
+    if problems:
+        raise PressrunError(problems)
     found[LOCK] = json.dumps(tool_lock(), indent=2, sort_keys=True).encode() + b"\n"
     return found
 
 
+def _read_inside(path: Path, folder: Path, name: str, problems: list[Diagnostic]) -> bytes:
+    if not path.resolve().is_relative_to(folder.resolve()):
+        problems.append(
+            Diagnostic(
+                Location(name),
+                f"is a link to a file outside {folder.name}/",
+                "outside-folder",
+                "an edition carries only its own files: copy the file in, or remove the link",
+            )
+        )
+        return b""
+    return path.read_bytes()
+
+
 def digest(files: dict[str, bytes]) -> str:
-    lines = "".join(
-        f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in sorted(files.items())
-    )
-    return hashlib.sha256(lines.encode("utf-8")).hexdigest()
+    return hashlib.sha256(checksum_lines(files)).hexdigest()
 
 
 def release(
@@ -74,8 +92,10 @@ def release(
     version: str | None = None,
     into: Path | None = None,
     warn: Callable[[Diagnostic], None] = lambda diagnostic: None,
+    key: Path | None = None,
 ) -> Path:
-    """Build and freeze one edition; refuse if that version was released before."""
+    """Build and freeze one edition; refuse if that version was released before. With `key`,
+    CHECKSUMS.sha256 is signed (CHECKSUMS.sha256.sig)."""
     [pub] = check(project, [pub_id])
     version = version or pub.edition.version
     if not VERSION.fullmatch(version):
@@ -109,9 +129,11 @@ def release(
             files.update(made.files)
     _validate_pdfa(files)
     files[MANIFEST] = manifest(pub, files, made_from)
-    files[CHECKSUMS] = "".join(
-        f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in sorted(files.items())
-    ).encode("utf-8")
+    files[CHECKSUMS] = checksum_lines(files)
+    if key is not None:
+        from .signing import sign
+
+        files[SIGNATURE] = sign(files[CHECKSUMS], key)
     with exclusive(root.parent):  # the lock builds take: no build cleans up our folder
         _write_folder(folder, files)
         write_index(root)
@@ -159,7 +181,7 @@ def _write_folder(folder: Path, files: dict[str, bytes]) -> None:
         for name, data in files.items():
             write_atomic(temporary / name, data)
         os.rename(temporary, folder)  # fails if the edition appeared meanwhile
-    except OSError:
+    except OSError as exc:
         if folder.exists():
             raise fail(
                 None,
@@ -167,7 +189,7 @@ def _write_folder(folder: Path, files: dict[str, bytes]) -> None:
                 "edition-exists",
                 "release a new version",
             ) from None
-        raise
+        raise cannot_write(folder, exc) from None
     finally:
         shutil.rmtree(temporary, ignore_errors=True)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
 from dataclasses import dataclass
@@ -12,13 +13,15 @@ from pathlib import Path
 import jinja2
 import yaml
 from babel.dates import format_date
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from . import __version__
 from .diagnostics import Diagnostic, Location, PressrunError, fail
 from .formats import Format
+from .images import data_url
 from .load import Publication
 from .project import Project
-from .text import Text, image_url
+from .text import Text
 from .yamlnodes import YamlFile
 
 
@@ -52,18 +55,41 @@ def read_labels(project: Project, lang: str) -> Labels:
     return Labels(lang, csl or "", dates or "", words)
 
 
+def sandbox(loader: jinja2.BaseLoader, cache: Path | None = None) -> jinja2.Environment:
+    """How every template renders, the project's own as those inside an edition from elsewhere:
+    in Jinja2's immutable sandbox, autoescaped, an undefined name an error."""
+    return ImmutableSandboxedEnvironment(
+        loader=loader,
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        bytecode_cache=_BytecodeCache(str(cache)) if cache else None,
+    )
+
+
+class _BytecodeCache(jinja2.FileSystemBytecodeCache):
+    """Compiled templates kept on disk; a cache that cannot be written (a read-only output/,
+    a full disk) only costs the compile next time."""
+
+    def __init__(self, directory: str):
+        with contextlib.suppress(OSError):
+            Path(directory).mkdir(parents=True, exist_ok=True)
+        super().__init__(directory)
+
+    def load_bytecode(self, bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().load_bytecode(bucket)
+
+    def dump_bytecode(self, bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().dump_bytecode(bucket)
+
+
 @functools.cache
 def environment(templates: Path, cache: Path) -> jinja2.Environment:
     """One environment per templates folder: templates compile once per process (and reload
     on change), and their compiled code is kept in `cache` for the next run."""
-    cache.mkdir(parents=True, exist_ok=True)
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(templates),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        bytecode_cache=jinja2.FileSystemBytecodeCache(str(cache)),
-    )
+    return sandbox(jinja2.FileSystemLoader(templates), cache)
 
 
 @functools.cache
@@ -100,7 +126,7 @@ def render(
         "date_iso": pub.edition.date.isoformat(),
         "date_long": format_date(pub.edition.date, format="long", locale=labels.date_locale),
         "tools": tools or tool_versions(),
-        "image_url": image_url,
+        "image_url": lambda path: data_url(path, project.display(path)),
         "long_date": lambda day: format_date(day, format="long", locale=labels.date_locale),
     }
     if fmt.on_screen:
@@ -110,13 +136,24 @@ def render(
         }
         context["print_files"] = _print_files(project, pub)
     try:
-        env = environment(project.templates, project.output / ".cache" / "templates")
+        env = environment(project.templates, project.output / ".cache" / "templates-sandboxed")
         html = env.get_template(fmt.template).render(context)
     except jinja2.TemplateSyntaxError as exc:
         where = Location(project.display(Path(exc.filename or fmt.template)), exc.lineno or 0, 1)
         raise fail(where, f"template syntax: {exc.message}", "template-syntax") from None
     except jinja2.UndefinedError as exc:
         raise PressrunError([_template_error(project, exc)]) from None
+    except SecurityError as exc:
+        raise PressrunError(
+            [
+                _template_error(
+                    project,
+                    exc,
+                    "template-unsafe",
+                    "templates may use the variables they are given, not Python's internals",
+                )
+            ]
+        ) from None
     return number_notes(html, labels.words.get("notes", "Notes")) if fmt.on_screen else html
 
 
@@ -182,7 +219,12 @@ def _closing_span(html: str, index: int) -> int:
     raise ValueError("unclosed footnote span")
 
 
-def _template_error(project: Project, exc: Exception):
+def _template_error(
+    project: Project,
+    exc: Exception,
+    code: str = "template-undefined",
+    hint: str = "define the variable or fix its name in the template",
+):
     """Name the template line where the error happened, from the traceback Jinja2 rewrites."""
     where = None
     tb = exc.__traceback__
@@ -191,9 +233,4 @@ def _template_error(project: Project, exc: Exception):
         if filename.endswith(".html") and Path(filename).is_file():
             where = Location(project.display(Path(filename)), tb.tb_lineno, 1)
         tb = tb.tb_next
-    return Diagnostic(
-        where,
-        f"template: {exc}",
-        "template-undefined",
-        "define the variable or fix its name in the template",
-    )
+    return Diagnostic(where, f"template: {str(exc).rstrip('.')}", code, hint)
