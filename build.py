@@ -128,22 +128,28 @@ def check(ctx, publications, strict):
 @cli.command()
 @click.argument("publication")
 @click.option("--version", help="The edition's version (default: the one in publication.yaml).")
+@click.option(
+    "--sign",
+    "key",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Sign CHECKSUMS.sha256 with this OpenSSH key (CHECKSUMS.sha256.sig).",
+)
 @STRICT
 @click.pass_context
-def release(ctx, publication, version, strict):
+def release(ctx, publication, version, key, strict):
     """Freeze an edition of PUBLICATION in output/editions/<pub>/<version>/ (PDF/A-3b)."""
     from pressrun.release import release as run_release
 
     project = project_of(ctx)
     started = time.perf_counter()
     try:
-        folder = run_release(project, publication, version, warn=Warnings(strict))
+        folder = run_release(project, publication, version, warn=Warnings(strict), key=key)
     except PressrunError as exc:
         raise user_error(exc) from None
     files = sum(1 for p in folder.rglob("*") if p.is_file())
     click.echo(
         f"released {project.display(folder)}: {files} files in "
-        f"{time.perf_counter() - started:.2f} s"
+        f"{time.perf_counter() - started:.2f} s{', signed' if key else ''}"
     )
 
 
@@ -154,25 +160,47 @@ def edition_folders(project: Project, folders: tuple[Path, ...]) -> list[Path]:
     return list(folders) or all_editions(editions_root(project))
 
 
+UNAUTHENTICATED = (
+    "Intact means every file matches manifest.json and CHECKSUMS.sha256. It does not prove who "
+    "made the edition: whoever can change its files can rewrite those too. Editions released "
+    "with 'release --sign KEY' are authenticated by 'verify --allowed-signers FILE'."
+)
+
+
 @cli.command()
 @click.argument("editions", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--allowed-signers",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Also require a signature by a key of this OpenSSH allowed-signers file.",
+)
 @click.pass_context
-def verify(ctx, editions):
-    """Check EDITIONS (default: every edition) against their manifests."""
+def verify(ctx, editions, allowed_signers):
+    """Check EDITIONS (default: every edition) against their manifests and signatures."""
     from pressrun.editions import verify as run_verify
 
     folders = edition_folders(project_of(ctx), editions)
     problems = []
     try:
         for folder in folders:
-            found = run_verify(folder)
-            problems += found
-            click.echo(f"{folder}: {'ok' if not found else f'{len(found)} problem(s)'}")
+            found = run_verify(folder, allowed_signers)
+            problems += found.problems
+            if found.problems:
+                state = f"{len(found.problems)} problem(s)"
+            elif found.signer:
+                state = f"intact, signed by {found.signer}"
+            elif found.signed:
+                state = "intact (signed; give --allowed-signers to check the signature)"
+            else:
+                state = "intact, not authenticated (unsigned)"
+            click.echo(f"{folder}: {state}")
     except PressrunError as exc:
         raise user_error(exc) from None
     if problems:
         raise user_error(PressrunError(problems))
     click.echo(f"{len(folders)} edition(s) verified")
+    if not allowed_signers:
+        click.echo(UNAUTHENTICATED)
 
 
 @cli.command()
@@ -214,15 +242,25 @@ def editions(ctx):
     from pressrun.release import editions_root, write_index
 
     root = editions_root(project_of(ctx))
+    damaged = []
     for folder in all_editions(root):
-        manifest = read_edition(folder).manifest
+        try:
+            manifest = read_edition(folder).manifest
+        except PressrunError as exc:
+            damaged += exc.diagnostics
+            continue
         click.echo(
             f"{manifest['publication']} {manifest['version']} ({manifest['date']}): "
             f"{len(manifest['files'])} files"
         )
-    if root.is_dir():
-        write_index(root)
-        click.echo(f"index: {project_of(ctx).display(root / 'index.html')}")
+    try:
+        if root.is_dir():
+            write_index(root)
+            click.echo(f"index: {project_of(ctx).display(root / 'index.html')}")
+    except PressrunError as exc:
+        raise user_error(exc) from None
+    if damaged:
+        raise user_error(PressrunError(damaged))
 
 
 @cli.command()
@@ -304,7 +342,7 @@ def serve(ctx, publications, port):
 @click.argument("word", required=False)
 def styles(word):
     """List the CSL citation styles that can be named (those containing WORD)."""
-    from pressrun.text import style_names
+    from pressrun.csl import style_names
 
     for name in style_names():
         if not word or word.lower() in name:

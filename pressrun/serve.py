@@ -1,18 +1,28 @@
 """Serve: output/ on localhost, rebuilt as you edit, and every open page of it reloaded after
 each build (server-sent events; the script is added to pages as they are served, never to
-the files)."""
+the files).
+
+Only for the author's own browser: it answers only to localhost names (a page elsewhere
+cannot reach it through DNS rebinding), serves nothing outside output/ (no symlink out of it,
+none of pressrun's hidden files: digests, lock, caches), and caps the reload connections.
+"""
 
 from __future__ import annotations
 
 import functools
+import html
 import http.server
+import re
 import threading
+import urllib.parse
 from pathlib import Path
 
 EVENTS = "/__pressrun/events"
 RELOAD = (
     f'<script>new EventSource("{EVENTS}").onmessage = () => location.reload();</script>'
 ).encode()
+LOCAL_HOST = re.compile(r"(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?", re.I)
+MAX_EVENT_STREAMS = 32
 
 
 class Builds:
@@ -21,6 +31,7 @@ class Builds:
     def __init__(self):
         self.count = 0
         self.changed = threading.Condition()
+        self.streams = threading.BoundedSemaphore(MAX_EVENT_STREAMS)
 
     def finished(self) -> None:
         with self.changed:
@@ -40,33 +51,90 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         pass
 
     def do_GET(self) -> None:  # noqa: N802 (the name http.server calls)
-        if self.path == EVENTS:
-            return self.events()
-        path = Path(self.translate_path(self.path))
-        if path.is_dir():
-            path = path / "index.html"
-        if path.suffix == ".html" and path.is_file():
-            return self.page(path)
-        return super().do_GET()
+        self.respond(body=True)
 
-    def page(self, path: Path) -> None:
+    def do_HEAD(self) -> None:  # noqa: N802
+        self.respond(body=False)
+
+    def respond(self, body: bool) -> None:
+        if not LOCAL_HOST.fullmatch(self.headers.get("Host", "")):
+            return self.send_error(403, "pressrun serves only localhost")
+        url = urllib.parse.urlsplit(self.path)
+        if url.path == EVENTS:
+            return self.events() if body else self.send_error(405)
+        path = self.local_path(url.path)
+        if path is None:
+            return self.send_error(404)
+        if path.is_dir():
+            if not url.path.endswith("/"):
+                return self.redirect(url.path + "/" + (f"?{url.query}" if url.query else ""))
+            if not (path / "index.html").is_file():
+                return self.send_bytes(self.listing(path, url.path), "text/html", body)
+            path = path / "index.html"
+        if path.suffix == ".html":
+            return self.send_bytes(self.page(path), "text/html", body)
+        return super().do_GET() if body else super().do_HEAD()
+
+    def local_path(self, url_path: str) -> Path | None:
+        """The file or folder of output/ a URL names; None for anything hidden or outside."""
+        root = Path(self.directory).resolve()
+        parts = [p for p in urllib.parse.unquote(url_path).split("/") if p]
+        if any(p.startswith(".") or "\\" in p or "\0" in p for p in parts):
+            return None
+        path = root.joinpath(*parts)
+        if not path.resolve().is_relative_to(root) or not path.exists():
+            return None
+        return path
+
+    def translate_path(self, path: str) -> str:
+        # For SimpleHTTPRequestHandler's own file serving: the same rule as local_path.
+        found = self.local_path(urllib.parse.urlsplit(path).path)
+        return str(found) if found else str(Path(self.directory) / ".none")
+
+    def redirect(self, location: str) -> None:
+        self.send_response(301)
+        self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def page(self, path: Path) -> bytes:
         body = path.read_bytes()
         end = body.rfind(b"</body>")
-        body = body[:end] + RELOAD + body[end:] if end >= 0 else body + RELOAD
+        return body[:end] + RELOAD + body[end:] if end >= 0 else body + RELOAD
+
+    def listing(self, folder: Path, url_path: str) -> bytes:
+        names = sorted(
+            p.name + ("/" if p.is_dir() else "")
+            for p in folder.iterdir()
+            if not p.name.startswith(".") and p.resolve().is_relative_to(folder.resolve())
+        )
+        items = "".join(
+            f'<li><a href="{urllib.parse.quote(n)}">{html.escape(n)}</a></li>' for n in names
+        )
+        title = html.escape(urllib.parse.unquote(url_path))
+        return (
+            f'<!DOCTYPE html><html lang="en"><meta charset="utf-8"><title>{title}</title>'
+            f"<h1>{title}</h1><ul>{items}</ul></html>"
+        ).encode()
+
+    def send_bytes(self, data: bytes, kind: str, body: bool) -> None:
         self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Content-Type", f"{kind}; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
         self.send_header("Cache-Control", "no-store")
         self.end_headers()
-        self.wfile.write(body)
+        if body:
+            self.wfile.write(data)
 
     def events(self) -> None:
-        self.send_response(200)
-        self.send_header("Content-Type", "text/event-stream")
-        self.send_header("Cache-Control", "no-store")
-        self.end_headers()
-        seen = self.builds.count
+        if not self.builds.streams.acquire(blocking=False):
+            return self.send_error(503, "too many open pages")
         try:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            seen = self.builds.count
             while True:
                 now = self.builds.wait(seen, timeout=15)
                 message = b"data: reload\n\n" if now != seen else b": keep-alive\n\n"
@@ -75,6 +143,8 @@ class Handler(http.server.SimpleHTTPRequestHandler):
                 self.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):
             pass
+        finally:
+            self.builds.streams.release()
 
 
 def server(output: Path, port: int, builds: Builds) -> http.server.ThreadingHTTPServer:

@@ -5,8 +5,10 @@ Errors are printed and the watch goes on; the next save that fixes them builds a
 
 from __future__ import annotations
 
+import os
 import sys
 import time
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 
@@ -26,6 +28,9 @@ def build_once(
         count = len(exc.diagnostics)
         say(f"{exc}\n{count} error{'s' if count != 1 else ''}; watching for the fix")
         return []
+    except Exception:  # a bug: shown in full, and the watch goes on
+        say(f"{traceback.format_exc()}internal error (a bug in pressrun); watching goes on")
+        return []
     if made:
         say(f"{len(made)} output(s) built in {time.perf_counter() - started:.2f} s")
     return made
@@ -42,7 +47,8 @@ def watch(
     from watchfiles import watch as file_changes
 
     def relevant(change, path: str) -> bool:
-        return "/output/" not in path and not path.rsplit("/", 1)[-1].startswith(".")
+        parts = Path(os.path.relpath(path, project.root)).parts
+        return parts[:1] != ("output",) and not any(p.startswith(".") for p in parts)
 
     batches = file_changes(
         *folders(project),

@@ -12,6 +12,11 @@ from .diagnostics import Diagnostic, Location, PressrunError, did_you_mean
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_ALIASES = 20  # content needs few; more could expand exponentially
+MAX_DEPTH = 100  # content nests a few levels; thousands would exhaust Python's stack
+CORE_TAGS = {
+    f"tag:yaml.org,2002:{name}"
+    for name in ("str", "int", "float", "bool", "null", "seq", "map", "timestamp")
+}
 
 
 class TooManyAliases(yaml.MarkedYAMLError):
@@ -48,6 +53,34 @@ def _compose(text: str) -> yaml.Node | None:
     return yaml.compose(text, Loader=_NoAliasBombLoader)
 
 
+def _too_deep(text: str) -> int | None:
+    """The offset where flow brackets or indentation nest deeper than MAX_DEPTH, if they do;
+    checked before composing, whose recursion would otherwise exhaust Python's stack."""
+    depth = 0
+    for match in re.finditer(r"[\[{]|[\]}]", text):
+        depth += 1 if match.group(0) in "[{" else -1
+        if depth > MAX_DEPTH:
+            return match.start()
+    return None
+
+
+def _tags(root: yaml.Node | None) -> list[yaml.Node]:
+    """The nodes with a YAML tag of their own (!!python/object, !custom): content has none."""
+    found, seen, stack = [], set(), [root] if root is not None else []
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if node.tag not in CORE_TAGS:
+            found.append(node)
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend(item for pair in node.value for item in pair)
+    return sorted(found, key=lambda n: (n.start_mark.line, n.start_mark.column))
+
+
 def _aliases(root: yaml.Node | None) -> int:
     """How many times a node is used again (that is what an alias does), in one linear walk."""
     seen: set[int] = set()
@@ -64,6 +97,10 @@ def _aliases(root: yaml.Node | None) -> int:
         elif isinstance(node, yaml.MappingNode):
             stack.extend(item for pair in node.value for item in pair)
     return again
+
+
+def _short_tag(tag: str) -> str:
+    return "!!" + tag.removeprefix("tag:yaml.org,2002:") if tag.startswith("tag:yaml") else tag
 
 
 class YamlFile:
@@ -137,8 +174,31 @@ class YamlFile:
                     )
                 ]
             ) from None
+        deep = _too_deep(self.text)
+        if deep is not None:
+            raise PressrunError(
+                [
+                    Diagnostic(
+                        self.at_offset(deep),
+                        f"YAML nested more than {MAX_DEPTH} levels deep",
+                        "yaml-depth",
+                        "content nests a few levels: look for unclosed or repeated [ or {",
+                    )
+                ]
+            )
         try:
             self.root = _compose(self.text)
+        except RecursionError:
+            raise PressrunError(
+                [
+                    Diagnostic(
+                        here,
+                        "YAML nested too deeply",
+                        "yaml-depth",
+                        "content nests a few levels: look for deeply indented lines",
+                    )
+                ]
+            ) from None
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             problem = exc.problem or "invalid YAML"
@@ -174,6 +234,19 @@ class YamlFile:
                     Diagnostic(
                         here, "file is empty", "empty-file", "add the content, or remove the file"
                     )
+                ]
+            )
+        tagged = _tags(self.root)
+        if tagged:
+            raise PressrunError(
+                [
+                    Diagnostic(
+                        self.where(node),
+                        f"YAML tags are not allowed ('{_short_tag(node.tag)}')",
+                        "yaml-tag",
+                        "remove the tag: pressrun reads plain text, lists and mappings",
+                    )
+                    for node in tagged
                 ]
             )
 
