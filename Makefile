@@ -7,9 +7,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 # Pango and HarfBuzz for WeasyPrint (harfbuzz-subset: fast font subsetting), the Noto fonts
 # (Latin and CJK, so every glyph prints), fontconfig (fc-match: which font files a build
-# depends on), poppler-utils for the tests that read PDFs.
+# depends on), poppler-utils for the tests that read PDFs, openssh-client (ssh-keygen) to
+# sign and verify editions.
 DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-core \
-	fonts-noto-cjk fontconfig poppler-utils
+	fonts-noto-cjk fontconfig poppler-utils openssh-client
 # Chromium for the test of the web edition (Playwright drives it; it downloads no browser).
 TEST_DEB_PACKAGES := chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

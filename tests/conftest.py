@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -24,6 +25,21 @@ def copy_project(target: Path, publications=(SAMPLE,)) -> Project:
     return Project(target)
 
 
+def mini_project(target: Path) -> Project:
+    """A project holding the small valid publication tests/data/mini."""
+    for folder in ("templates", "styles"):
+        shutil.copytree(ROOT / folder, target / folder)
+    shutil.copytree(HERE_DATA / "mini", target / "content" / "mini")
+    return Project(target)
+
+
+@pytest.fixture(scope="session")
+def mini_built(tmp_path_factory) -> Project:
+    project = mini_project(tmp_path_factory.mktemp("mini"))
+    build(project)
+    return project
+
+
 @pytest.fixture
 def project(tmp_path) -> Project:
     """A fresh, writable copy of the project with the sample publication."""
@@ -44,3 +60,38 @@ def sample_pdf(sample):
         return sample.output / SAMPLE / lang / f"{fmt}.pdf"
 
     return path
+
+
+class Expected:
+    """A file of expected messages, one `== CASE` heading each; with PRESSRUN_REGENERATE set,
+    the results of the run are written back instead of compared (review them as a diff)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.results: dict[str, str] = {}
+
+    def read(self) -> dict[str, str]:
+        if not self.path.exists():
+            return {}
+        cases, name = {}, None
+        for line in self.path.read_text(encoding="utf-8").splitlines():
+            if line.startswith("== "):
+                name = line[3:]
+                cases[name] = []
+            elif name:
+                cases[name].append(line)
+        return {name: "\n".join(lines).strip() for name, lines in cases.items()}
+
+    def compare(self, case: str, result: str) -> None:
+        self.results[case] = result
+        if os.environ.get("PRESSRUN_REGENERATE"):
+            return
+        expected = self.read()
+        assert case in expected, f"no expected result for {case}: regenerate ({self.path.name})"
+        assert result == expected[case]
+
+    def write_back(self) -> None:
+        if os.environ.get("PRESSRUN_REGENERATE") and self.results:
+            merged = self.read() | self.results
+            text = "".join(f"== {name}\n{merged[name]}\n\n" for name in sorted(merged))
+            self.path.write_text(text, encoding="utf-8")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import SAMPLE
+from PIL import Image
 
 from pressrun.diagnostics import PressrunError
 from pressrun.load import Figure, ListBlock, Notice, Paragraph, Quote, load
@@ -50,7 +51,7 @@ def test_every_node_keeps_its_location(project):
 
 def test_block_kinds(project):
     folder = project.content / SAMPLE
-    (folder / "figure.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    Image.new("RGB", (4, 3), "white").save(folder / "figure.png")
     (folder / "en.yaml").write_text(
         "title: T\nsections:\n  - heading: H\n    blocks:\n"
         "      - A *paragraph*.\n"

@@ -16,10 +16,9 @@ import pikepdf
 import pytest
 import yaml
 from click.testing import CliRunner
-from conftest import ROOT, SAMPLE, copy_project
+from conftest import ROOT, SAMPLE, copy_project, mini_project
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_bad_input import mini_project
 
 import build as cli_module
 from pressrun.check import check

@@ -22,7 +22,8 @@ def all_html(result, article) -> str:
 
 def test_one_markdown_document_per_language(project):
     pub = load(project, SAMPLE)
-    document, token = markdown_document(pub.articles["en"])
+    token = "0123abcd"
+    document = markdown_document(pub.articles["en"], token)
     assert len(re.findall(rf"^::: \{{#pr-{token}-\d+\}}$", document, re.M)) == len(
         pub.articles["en"].inlines()
     )

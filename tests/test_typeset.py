@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 
 from pressrun.diagnostics import PressrunError
+from pressrun.images import data_url
 from pressrun.output import write_atomic
 from pressrun.typeset import identifier, typeset
 
@@ -33,19 +34,21 @@ def test_pdf_bytes_and_dates(tmp_path):
     assert typeset(html("<p>Hello</p>"), tmp_path, "x/en/handout") == pdf
 
 
-def test_images_inside_the_project_are_fetched(tmp_path):
+def test_inlined_images_are_drawn(tmp_path):
     png(tmp_path / "dot.png")
-    pdf = typeset(html('<img src="dot.png" style="width:1cm">'), tmp_path, "img")
+    url = data_url(tmp_path / "dot.png", "dot.png")
+    pdf = typeset(html(f'<img src="{url}" style="width:1cm">'), tmp_path, "img")
     assert b"/Image" in pdf
 
 
 @pytest.mark.parametrize(
-    "url", ["file:///etc/passwd", "http://127.0.0.1:9/x.png", "../outside.png"]
+    "url", ["file:///etc/passwd", "http://127.0.0.1:9/x.png", "../outside.png", "dot.png"]
 )
 def test_anything_outside_the_project_is_refused(tmp_path, url):
     project = tmp_path / "project"
     project.mkdir()
     png(tmp_path / "outside.png")
+    png(project / "dot.png")  # images are inlined before typesetting: not even these load
     with pytest.raises(PressrunError) as exc:
         typeset(html(f'<img src="{url}">'), project, "bad")
     assert "refused to load" in str(exc.value)
@@ -57,3 +60,15 @@ def test_write_atomic_replaces_whole_files(tmp_path):
     write_atomic(target, b"second")
     assert target.read_bytes() == b"second"
     assert sorted(p.name for p in target.parent.iterdir()) == ["handout.pdf"]
+
+
+def test_an_image_that_fails_to_load_is_an_error_naming_its_file(tmp_path):
+    broken = tmp_path / "map.png"
+    broken.write_bytes(b"\x89PNG\r\n\x1a\n not really")  # past the checks, say: still caught
+    url = data_url(broken, "content/x/map.png")
+    with pytest.raises(PressrunError) as exc:
+        typeset(html(f'<p>A map: <img src="{url}" alt="Map"></p>'), tmp_path, "x/en/handout")
+    assert str(exc.value) == (
+        "error: x/en/handout: image 'content/x/map.png' could not be drawn [image-broken]\n"
+        "  hint: open the image in an editor and save it again as PNG, JPEG or plain SVG"
+    )
