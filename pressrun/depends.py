@@ -1,7 +1,7 @@
 """What an output depends on: one digest of its inputs, so unchanged outputs are not rebuilt.
 
-The digest of output/<pub>/<lang>/<format> covers the publication's files (but not the other
-languages' text), the CSL style, every template, the format's stylesheets, the fonts those
+The digest of output/<pub>/<lang>/<format> covers the files the publication uses (but not the
+other languages' text), the CSL style, every template, the format's stylesheets, the fonts those
 stylesheets name (as fontconfig resolves them), and the versions of the tools. It is kept
 beside the output in .<format>.digest, written after the output itself.
 """
@@ -72,10 +72,9 @@ def digest(project: Project, pub: Publication, lang: str, fmt: Format, csl: Path
         hasher.update(f"{label}\0{len(data)}\0".encode())
         hasher.update(data)
 
-    others = {f"{other}.yaml" for other in pub.languages if other != lang}
-    for path in sorted(pub.folder.rglob("*")):
-        if path.is_file() and path.relative_to(pub.folder).as_posix() not in others:
-            add(project.display(path), path.read_bytes())
+    others = {pub.folder / f"{other}.yaml" for other in pub.languages if other != lang}
+    for path in sorted(set(pub.files()) - others):
+        add(project.display(path), path.read_bytes())
     add("style", csl.read_bytes())
     for path in sorted(project.templates.rglob("*")):
         if path.is_file():

@@ -146,3 +146,18 @@ def test_progress_bar_on_a_terminal(built):
     text = output.decode("utf-8", "replace")
     for name in ALL:
         assert f"✓ {name} (" in text
+
+
+def test_files_the_publication_does_not_use_rebuild_nothing(built, tmp_path):
+    folder = built.content / SAMPLE
+    (folder / "notes-to-self.txt").write_text("check the dates")
+    secret = tmp_path / "huge.bin"
+    secret.write_bytes(b"x")
+    (folder / "linked.png").symlink_to(secret)  # not used: not read either
+    report = Recorder()
+    assert build(built, report=report) == []
+    edit = folder / "references.yaml"
+    edit.write_text(edit.read_text().replace("Stanford", "Palo Alto", 1))
+    report = Recorder()
+    build(built, report=report, langs=["en"], formats=["handout"])
+    assert report.todo == names(["en/handout"])
