@@ -21,9 +21,10 @@ MAX_JSON_BYTES = 4 * 1024 * 1024
 
 # A path inside an edition or a project: relative, '/'-separated, no empty, '.', '..' or
 # hidden parts, no backslash or control character.
-SAFE_PATH = r"^(?!.*(?:^|/)\.)(?!.*//)[^/\\\x00-\x1f][^\\\x00-\x1f]*(?<!/)$"
-SHA256 = "^[0-9a-f]{64}$"
-VERSION = r"^\d+\.\d+\.\d+$"
+# (`\Z`, not `$`, which would let a trailing newline through.)
+SAFE_PATH = r"^(?!.*(?:^|/)\.)(?!.*//)(?!.*[^/]{201})[^/\\\x00-\x1f][^\\\x00-\x1f]*(?<!/)\Z"
+SHA256 = r"^[0-9a-f]{64}\Z"
+VERSION = r"^\d+\.\d+\.\d+\Z"
 TEXT = {"type": "string", "maxLength": 10_000}
 PATH = {"type": "string", "maxLength": 1_000, "pattern": SAFE_PATH}
 
@@ -31,9 +32,9 @@ MANIFEST_SCHEMA = {
     "type": "object",
     "required": ["publication", "version", "date", "files"],
     "properties": {
-        "publication": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,63}$"},
+        "publication": {"type": "string", "pattern": r"^[a-z0-9][a-z0-9-]{0,63}\Z"},
         "version": {"type": "string", "pattern": VERSION},
-        "date": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"},
+        "date": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}\Z"},
         "languages": {"type": "array", "items": TEXT, "maxItems": 100},
         "formats": {"type": "array", "items": TEXT, "maxItems": 100},
         "changelog": {
@@ -91,7 +92,7 @@ def read_json(data: bytes, schema: dict, display: str, what: str) -> dict:
     if len(data) > MAX_JSON_BYTES:
         raise fail(
             Location(display, 1, 1),
-            f"{what} is {len(data):,} bytes, more than {MAX_JSON_BYTES:,}",
+            f"{what} is more than {MAX_JSON_BYTES:,} bytes",
             "bad-manifest",
             hint,
         )

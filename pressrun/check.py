@@ -7,12 +7,11 @@ and syntax errors show up with their template line).
 
 from __future__ import annotations
 
-import re
 from html import escape
 
 from markupsafe import Markup
 
-from .diagnostics import Diagnostic, Location, PressrunError, did_you_mean, fail
+from .diagnostics import Diagnostic, PressrunError, did_you_mean, fail
 from .formats import read_formats
 from .load import Article, Publication, load
 from .project import Project
@@ -21,7 +20,6 @@ from .text import Text, csl_file
 
 # A check renders templates without asking pandoc (a process) for its version.
 PREVIEW_TOOLS = {"pressrun": "0", "weasyprint": "0", "pandoc": "0"}
-LOCALE = re.compile(r"[a-z]{2,3}(-[A-Z]{2})?")
 
 
 def select(project: Project, pub_ids: list[str] | None) -> list[Publication]:
@@ -65,17 +63,6 @@ def check(project: Project, pub_ids: list[str] | None = None) -> list[Publicatio
         for lang in pub.languages:
             try:
                 labels = read_labels(project, lang)
-                if not LOCALE.fullmatch(labels.csl_locale):
-                    where = Location(project.display(project.templates / "labels" / f"{lang}.yaml"))
-                    errors.append(
-                        Diagnostic(
-                            where,
-                            f"csl-locale '{labels.csl_locale}' is not a locale name",
-                            "bad-locale",
-                            "write a language and region such as es-ES",
-                        )
-                    )
-                    continue
                 for name in pub.formats:
                     render(
                         project,

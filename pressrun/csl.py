@@ -8,10 +8,12 @@ DTDs or entities, whose parent, if it names one, is a bundled style found by its
 
 from __future__ import annotations
 
+import copy
 import functools
 import importlib.util
 import re
 from pathlib import Path
+from xml.etree import ElementTree
 from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException
@@ -23,6 +25,8 @@ CSL_NS = "{http://purl.org/net/xbiblio/csl}"
 MAX_STYLE_BYTES = 1024 * 1024  # the largest styles of the repository are about 200 KB
 # A parent is named by its id: the address of a style in the CSL repository.
 STYLE_ID = re.compile(r"https?://www\.zotero\.org/styles/([a-z0-9][a-z0-9-]*)/?")
+STYLE_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,150}")
+ElementTree.register_namespace("", CSL_NS.strip("{}"))
 
 
 def styles_folder() -> Path:
@@ -49,6 +53,13 @@ def resolve(style: str, folder: Path, display: str, where: Location) -> Path:
     if style.endswith(".csl"):
         return _custom(folder / style, f"{display}/{style}", style, folder, where)
     bundled = styles_folder()
+    if not STYLE_NAME.fullmatch(style):
+        raise fail(
+            where,
+            f"'{style[:80]}' is not a citation style name",
+            "unknown-style",
+            "name a style of 'pressrun styles', or a .csl file in the publication folder",
+        )
     path = bundled / f"{style}.csl"
     if path.is_file():
         return path
@@ -63,6 +74,20 @@ def resolve(style: str, folder: Path, display: str, where: Location) -> Path:
         "unknown-style",
         did_you_mean(style, style_names()) or "run 'pressrun styles WORD' to list the styles",
     )
+
+
+def for_pandoc(csl: Path) -> bytes:
+    """The style as pandoc gets it: read here, with every <link> removed, whatever its
+    namespace (citeproc follows links by their local name; a parent was resolved already)."""
+    root = copy.deepcopy(_read(csl, csl.name))
+    for parent in root.iter():
+        for child in [c for c in parent if _local(c.tag) == "link"]:
+            parent.remove(child)
+    return ElementTree.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+def _local(tag) -> str:
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
 
 
 @functools.cache

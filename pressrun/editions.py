@@ -17,6 +17,7 @@ from .archive import (
     LOCK_SCHEMA,
     MANIFEST,
     MANIFEST_SCHEMA,
+    MAX_JSON_BYTES,
     SIGNATURE,
     is_safe_path,
     read_json,
@@ -24,7 +25,7 @@ from .archive import (
 from .diagnostics import Diagnostic, Location, PressrunError, fail
 from .project import Project
 from .release import release, tool_lock
-from .render import sandbox
+from .sandbox import readable, sandbox
 
 MAX_PDF_BYTES = 512 * 1024 * 1024
 MAX_ATTACHMENTS = 2_000
@@ -47,17 +48,28 @@ class Edition:
         return f"{self.manifest['publication']} {self.manifest['version']}"
 
 
+readable(Edition)
+
+
 def read_edition(folder: Path) -> Edition:
     path = folder / MANIFEST
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
+    if not path.exists() and not path.is_symlink():
         raise fail(
             Location(str(folder)),
             "not an edition: no manifest.json",
             "no-manifest",
             "give a folder output/editions/<pub>/<version>",
-        ) from None
+        )
+    if path.is_symlink() or not path.is_file():
+        raise fail(
+            Location(str(path)),
+            "is not a plain file (a link, a device, a folder): not read",
+            "bad-manifest",
+            HINT,
+        )
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_JSON_BYTES + 1)  # the cap applies before reading it all
     except OSError as exc:
         raise fail(Location(str(path)), f"cannot read: {exc.strerror}", "no-manifest") from None
     return Edition(folder, read_json(data, MANIFEST_SCHEMA, str(path), "manifest.json"))
@@ -91,11 +103,11 @@ def verify(folder: Path, allowed_signers: Path | None = None) -> Verified:
         path = folder / entry["path"]
         listed[entry["path"]] = entry
         where = Location(str(path))
-        if not _inside(path, folder):
+        if path.is_symlink() or not _inside(path, folder):
             problems.append(
                 Diagnostic(
                     where,
-                    "leads out of the edition (a symlink); its content was not read",
+                    "is a symlink, or inside one; its content was not read",
                     "edition-changed",
                     "restore it from a copy of the edition",
                 )
@@ -137,6 +149,17 @@ def verify(folder: Path, allowed_signers: Path | None = None) -> Verified:
         )
     for path in sorted(folder.rglob("*")):
         name = path.relative_to(folder).as_posix()
+        if path.is_symlink():
+            if name not in listed:  # those listed are reported above when they lead out
+                problems.append(
+                    Diagnostic(
+                        Location(str(path)),
+                        "is a symlink: an edition holds plain files only",
+                        "edition-extra",
+                        "remove it: an edition is frozen",
+                    )
+                )
+            continue
         if path.is_file() and name not in listed and name not in (MANIFEST, CHECKSUMS, SIGNATURE):
             problems.append(
                 Diagnostic(
@@ -270,6 +293,9 @@ def reproduce(folder: Path) -> Reproduction:
     """Rebuild an edition from the sources inside it, in a temporary project; compare bytes.
     The sources are untrusted: templates render in the sandbox, content is checked as any."""
     edition = read_edition(folder)
+    damage = verify(folder).problems
+    if damage:
+        raise PressrunError(damage)  # a damaged edition is not rebuilt: its sources may be too
     made_from = embedded_sources(edition)
     lock_where = f"{folder}/<{LOCK} inside the PDF>"
     tools_then = read_json(made_from.get(LOCK, b"{}"), LOCK_SCHEMA, lock_where, LOCK)
@@ -279,8 +305,16 @@ def reproduce(folder: Path) -> Reproduction:
             if name == LOCK:
                 continue
             path = root / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(data)
+            except OSError as exc:  # a name both a file and a folder, too long for this disk
+                raise fail(
+                    Location(str(folder)),
+                    f"carries a source that cannot be written here ({name[:80]!r}: {exc.strerror})",
+                    "bad-source",
+                    HINT,
+                ) from None
         pub_id, version = edition.manifest["publication"], edition.manifest["version"]
         rebuilt = release(Project(root), pub_id, version, into=root / "rebuilt")
         names = [entry["path"] for entry in edition.manifest["files"]] + [MANIFEST, CHECKSUMS]

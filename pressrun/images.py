@@ -19,6 +19,10 @@ from xml.etree.ElementTree import ParseError
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
 # An A4 page at 600 dpi is 35 million pixels; one pixel costs 4 bytes or more once decoded.
 MAX_PIXELS = 36_000_000
+# Shapes an SVG may draw, <use> expanded: maps and diagrams draw thousands.
+MAX_SVG_DRAWN = 200_000
+MAX_SVG_DEPTH = 100
+SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg")
 RASTER = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
 SVG_NS = "{http://www.w3.org/2000/svg}"
 # In an SVG, only references to its own parts (#id) and embedded raster images are allowed.
@@ -182,6 +186,67 @@ def _check_svg(data: bytes) -> None:
                 _svg_css(value)
         if element.tag == f"{SVG_NS}style":
             _svg_css(element.text or "")
+    if _depth(root) > MAX_SVG_DEPTH:
+        raise ImageProblem(
+            f"is an SVG whose elements nest more than {MAX_SVG_DEPTH} deep",
+            "image-too-big",
+            "simplify it (ungroup), or save it as a PNG",
+        )
+    drawn = _drawn(root)
+    if drawn > MAX_SVG_DRAWN:
+        raise ImageProblem(
+            f"is an SVG that draws {'endlessly' if drawn == INFINITE else f'{drawn:,} shapes'}"
+            f" (more than {MAX_SVG_DRAWN:,}): its <use> elements repeat each other",
+            "image-too-big",
+            "simplify it, or save it as a PNG",
+        )
+
+
+INFINITE = 2**63
+
+
+def _depth(root) -> int:
+    deepest, stack = 0, [(root, 1)]
+    while stack:
+        element, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in element)
+    return deepest
+
+
+def _drawn(root) -> int:
+    """How many elements the SVG draws once every <use> is expanded (INFINITE for a cycle);
+    a few kilobytes of nested <use> can ask for millions. Iterative: SVGs may nest deeply."""
+    by_id = {e.get("id"): e for e in root.iter() if e.get("id")}
+    done: dict[int, int] = {}
+    stack: list[tuple[object, bool]] = [(root, False)]
+    visiting: set[int] = set()
+    while stack:
+        element, expanded = stack.pop()
+        key = id(element)
+        if key in done:
+            continue
+        target = _use_target(element, by_id)
+        parts = [*element, *([target] if target is not None else [])]
+        if not expanded:
+            if key in visiting:
+                return INFINITE  # a <use> inside what it uses
+            visiting.add(key)
+            stack.append((element, True))
+            stack.extend((part, False) for part in parts if id(part) not in done)
+            continue
+        visiting.discard(key)
+        if any(id(part) not in done for part in parts):
+            return INFINITE
+        done[key] = min(INFINITE, 1 + sum(done[id(part)] for part in parts))
+    return done[id(root)]
+
+
+def _use_target(element, by_id: dict):
+    if element.tag != f"{SVG_NS}use":
+        return None
+    href = next((v for k, v in element.attrib.items() if k.rsplit("}", 1)[-1] == "href"), "")
+    return by_id.get(href.strip()[1:]) if href.strip().startswith("#") else None
 
 
 def _svg_reference(url: str) -> None:

@@ -18,12 +18,14 @@ from .formats import read_formats
 from .project import Project
 from .references import FORMATS as REFERENCE_FORMATS
 from .references import Reference, duplicate_references, read_references
+from .sandbox import readable
 from .yamlnodes import YamlFile
 
 ID_PATTERN = r"[a-z0-9][a-z0-9-]{0,63}"
 PAPERS = ("a4", "letter")
 
 
+@readable
 @dataclass
 class Inline:
     """A piece of pandoc Markdown from the content, where it stands, and where it ends."""
@@ -39,18 +41,21 @@ class Inline:
         return self.file.at_offset(offset) if offset >= 0 else self.where
 
 
+@readable
 @dataclass
 class Paragraph:
     kind: ClassVar[str] = "paragraph"
     text: Inline
 
 
+@readable
 @dataclass
 class Notice:
     kind: ClassVar[str] = "notice"
     text: Inline
 
 
+@readable
 @dataclass
 class Quote:
     kind: ClassVar[str] = "quote"
@@ -58,6 +63,7 @@ class Quote:
     attribution: Inline | None = None
 
 
+@readable
 @dataclass
 class ListBlock:
     kind: ClassVar[str] = "list"
@@ -65,6 +71,7 @@ class ListBlock:
     ordered: bool = False
 
 
+@readable
 @dataclass
 class Figure:
     kind: ClassVar[str] = "figure"
@@ -77,6 +84,7 @@ class Figure:
 Block = Paragraph | Notice | Quote | ListBlock | Figure
 
 
+@readable
 @dataclass
 class Section:
     id: str
@@ -84,6 +92,7 @@ class Section:
     blocks: list[Block]
 
 
+@readable
 @dataclass
 class Article:
     """The text of a publication in one language."""
@@ -113,6 +122,7 @@ class Article:
         return found
 
 
+@readable
 @dataclass
 class Change:
     """One changelog entry: what changed in an edition, in every language or per language."""
@@ -125,6 +135,10 @@ class Change:
         return self.text.get(lang) or self.text.get("*", "")
 
 
+readable(Change, "in_language")
+
+
+@readable
 @dataclass
 class Edition:
     version: str
@@ -136,6 +150,7 @@ class Edition:
         return next((c.date for c in self.changelog if c.version == version), self.date)
 
 
+@readable
 @dataclass
 class Attribution:
     """The licence of the text and the work it is adapted from."""
@@ -147,12 +162,14 @@ class Attribution:
     source_url: str
 
 
+@readable
 @dataclass
 class Cover:
     image: Path
     alt: str
 
 
+@readable
 @dataclass
 class Imposition:
     """How the print file of a booklet is made: creep per sheet (mm), fold and trim marks."""
@@ -161,6 +178,7 @@ class Imposition:
     marks: bool = False
 
 
+@readable
 @dataclass
 class Publication:
     id: str
@@ -193,10 +211,17 @@ class Publication:
         for article in self.articles.values():
             for section in article.sections:
                 found += [block.image for block in section.blocks if isinstance(block, Figure)]
-            for inline in article.inlines():
-                for match in IMAGE.finditer(inline.source):
-                    found.append(self.folder / (match.group(1) or match.group(2)))
+        found += [self.folder / name for name in self.image_names()]
         return list(dict.fromkeys(found))
+
+    def image_names(self) -> set[str]:
+        """The images the text names, as written (`![…](map.png)`, `[m]: map.png`)."""
+        return {
+            name
+            for article in self.articles.values()
+            for inline in article.inlines()
+            for name in text_images(inline.source)
+        }
 
 
 def load(project: Project, pub_id: str) -> Publication:
@@ -422,6 +447,14 @@ def image_inside(f: YamlFile, node, folder: Path, name: str, what: str) -> Path 
     path = file_inside(f, node, folder, name, what)
     if path is None:
         return None
+    if not name.lower().endswith(images.SUFFIXES):
+        f.error(
+            node,
+            f"{what} '{name}' is not a picture file",
+            "image-kind",
+            "use a .png, .jpg, .gif, .webp or .svg file",
+        )
+        return None
     try:
         images.check(path)
     except images.ImageProblem as problem:
@@ -563,6 +596,25 @@ SCHEME = re.compile(r"[a-zA-Z][\w+.-]*:")
 LINK_SCHEMES = ("http:", "https:", "mailto:")
 
 
+# A link reference definition, `[label]: target`: its target serves links and images alike.
+DEFINITION = re.compile(r"^ {0,3}\[(?:[^\]\\]|\\.)+\]:[ \t]*\n?[ \t]*(?:<([^>\n]*)>|(\S+))", re.M)
+
+
+def text_images(source: str) -> list[str]:
+    """The image files a piece of text names: the targets of `![…](target)`, and of reference
+    definitions that name a picture file."""
+    found = [m.group(1) or m.group(2) for m in IMAGE.finditer(source)]
+    return found + [
+        target
+        for target in definitions(source)
+        if not link_allowed(target) and target.lower().endswith(images.SUFFIXES)
+    ]
+
+
+def definitions(source: str) -> list[str]:
+    return [m.group(1) or m.group(2) for m in DEFINITION.finditer(source)]
+
+
 def link_allowed(url: str) -> bool:
     """The one rule for every link and address from any file (notes.lua applies the same)."""
     return url.startswith("#") or url.lower().startswith(LINK_SCHEMES)
@@ -574,8 +626,7 @@ MAX_NOTE_CHARS = 1200  # about half an A5 page of notes: longer ones cannot stay
 def _check_markdown(f: YamlFile, inline: Inline) -> None:
     """Errors for what the text may not do: load files from elsewhere, odd links, huge notes."""
     source = inline.source
-    for match in IMAGE.finditer(source):
-        url = match.group(1) or match.group(2)
+    for url in text_images(source):
         where = inline.locate(url)
         if SCHEME.match(url) or url.startswith(("/", "\\")):
             f.error(
@@ -586,8 +637,9 @@ def _check_markdown(f: YamlFile, inline: Inline) -> None:
             )
         else:
             image_inside(f, where, f.path.parent, url, "image")
-    for match in LINK.finditer(source):
-        url = next(group for group in match.groups() if group is not None)
+    links = [next(g for g in m.groups() if g is not None) for m in LINK.finditer(source)]
+    links += [t for t in definitions(source) if not t.lower().endswith(images.SUFFIXES)]
+    for url in links:
         if link_allowed(url):
             continue
         f.error(
@@ -650,8 +702,16 @@ def _section(f: YamlFile, node, number: int, used_ids: set[str]) -> Section | No
         sid = f.matching(
             keys["id"], ID_PATTERN, "section id", "use lowercase letters, digits and hyphens"
         )
+        if sid and _reserved(sid):
+            f.error(
+                keys["id"],
+                f"section id '{sid}' is one pressrun uses itself",
+                "reserved-id",
+                f"choose another, such as '{sid}-section'",
+            )
     else:
         sid = _slug(heading.source) if heading else ""
+        sid = f"{sid}-section" if _reserved(sid) else sid
     sid = sid or f"section-{number}"
     if sid in used_ids:
         sid = f"{sid}-{number}"
@@ -714,6 +774,16 @@ def _block(f: YamlFile, node) -> Block | None:
                 return None
             return Figure(path, caption, alt, f.where(body))
     return None
+
+
+# Ids of pressrun's own parts of a page: the bibliography and its entries, notes and their
+# calls, the contents, the booklet's filler page, the text's wrappers.
+RESERVED_IDS = ("bibliography", "refs", "contents")
+RESERVED_PREFIXES = ("ref-", "note-", "pressrun", "pr-", "sidenote")
+
+
+def _reserved(sid: str) -> bool:
+    return sid in RESERVED_IDS or sid.startswith(RESERVED_PREFIXES)
 
 
 def _slug(text: str) -> str:

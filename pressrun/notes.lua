@@ -2,16 +2,22 @@
 -- 1. each content piece (a wrapper div #pr-TOKEN-N) is cleaned: content is text, not markup.
 --    No raw HTML/TeX, no identifiers or classes, only the attributes `lang` and `dir`, links
 --    only to http(s), mailto and #anchors, images only as relative paths;
--- 2. citeproc runs (pandoc.utils.citeproc): it fills the one #refs div, inside #pr-TOKEN-refs;
--- 3. what citeproc made from the reference files is cleaned again: reference fields are
---    Markdown too (CSL YAML) and may carry raw HTML; citeproc's own classes (csl-*) and
---    entry ids (ref-*) stay;
+-- 2. the cited references are cleaned by the same rule (their fields are Markdown too, and
+--    may carry raw HTML), without notes or images, and handed to citeproc in place of the
+--    files; citeproc (pandoc.utils.citeproc) fills the one #refs div, inside #pr-TOKEN-refs;
+-- 3. what citeproc made is cleaned again: only its own classes (csl-*) and entry ids (ref-*)
+--    stay;
 -- 4. each note becomes <span class="footnote"> at its call, for WeasyPrint's float: footnote;
 -- 5. each wrapper becomes a marker comment <!--pr-TOKEN-N--> that the Python side splits on.
 -- TOKEN (PRESSRUN_TOKEN) is random per run and no raw HTML survives, so nothing in any file
 -- can forge a wrapper, a marker or a note.
 
 local token = os.getenv('PRESSRUN_TOKEN') or ''
+-- The images pressrun checked (as the text names them, one a line): no other image is kept.
+local checked_images = {}
+for name in (os.getenv('PRESSRUN_IMAGES') or ''):gmatch('[^\n]+') do
+  checked_images[name] = true
+end
 local prefix = '^pr%-' .. token .. '%-'
 local SAFE_ATTRIBUTES = {lang = true, dir = true}
 -- What citeproc itself writes on the bibliography (its layout, for the stylesheets).
@@ -94,9 +100,9 @@ local function cleaner(rule)
 end
 
 local function never() return false end
-local function always() return true end
 local content_filter = cleaner({
-  id = never, class = never, attributes = SAFE_ATTRIBUTES, image = always,
+  id = never, class = never, attributes = SAFE_ATTRIBUTES,
+  image = function(src) return checked_images[src] == true end,
 })
 local citeproc_filter = cleaner({
   id = function(id)
@@ -106,6 +112,30 @@ local citeproc_filter = cleaner({
   attributes = CITEPROC_ATTRIBUTES,
   image = function(src) return content_images[src] == true end,
 })
+
+-- Reference fields are Markdown too: cleaned by the content rule before citeproc formats them,
+-- and with no notes or images of their own. Only the cited references are read.
+local reference_filter = cleaner({
+  id = never, class = never, attributes = SAFE_ATTRIBUTES, image = never,
+})
+reference_filter.Note = function() return {} end
+
+local function clean_value(value)
+  local kind = pandoc.utils.type(value)
+  if kind == 'Inlines' or kind == 'Blocks' then return value:walk(reference_filter) end
+  if type(value) == 'table' then
+    for key, item in pairs(value) do value[key] = clean_value(item) end
+  end
+  return value
+end
+
+local function clean_references(doc)
+  local references = pandoc.utils.references(doc)
+  for _, reference in ipairs(references) do clean_value(reference) end
+  doc.meta.references = references
+  doc.meta.bibliography = nil
+  return doc
+end
 
 local function note(el)
   local inlines = pandoc.Inlines({})
@@ -143,7 +173,7 @@ function Pandoc(doc)
   end
   doc.blocks = cleaned
   -- 2. and 3.
-  doc = pandoc.utils.citeproc(doc)
+  doc = pandoc.utils.citeproc(clean_references(doc))
   citeproc_filter.Note = note  -- 4. (its content is cleaned first: walks go bottom-up)
   doc = doc:walk(citeproc_filter)
   -- 5.

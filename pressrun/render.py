@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
+import datetime
 import functools
 import re
 from dataclasses import dataclass
@@ -13,16 +13,19 @@ from pathlib import Path
 import jinja2
 import yaml
 from babel.dates import format_date
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from jinja2.sandbox import SecurityError
 
 from . import __version__
 from .diagnostics import Diagnostic, Location, PressrunError, fail
 from .formats import Format
-from .images import data_url
+from .images import SUFFIXES, data_url
 from .load import Publication
 from .project import Project
+from .sandbox import sandbox
 from .text import Text
 from .yamlnodes import YamlFile
+
+CSL_LOCALE = re.compile(r"[a-z]{2,3}(-[A-Z]{2})?")
 
 
 @dataclass(frozen=True)
@@ -50,39 +53,35 @@ def read_labels(project: Project, lang: str) -> Labels:
         else:
             f.error(node, "labels must be a mapping", "wrong-type")
     csl = f.string(keys["csl-locale"], "csl-locale") if "csl-locale" in keys else ""
+    if csl and not CSL_LOCALE.fullmatch(csl):
+        f.error(
+            keys["csl-locale"],
+            f"csl-locale '{csl[:40]}' is not a locale name",
+            "bad-locale",
+            "write a language and region such as es-ES",
+        )
     dates = f.string(keys["date-locale"], "date-locale") if "date-locale" in keys else ""
+    if dates and not _babel_locale(dates):
+        f.error(
+            keys["date-locale"],
+            f"date-locale '{dates[:40]}' is not a locale Babel knows",
+            "bad-locale",
+            "write a language code such as es, or es_MX",
+        )
     f.raise_errors()
     return Labels(lang, csl or "", dates or "", words)
 
 
-def sandbox(loader: jinja2.BaseLoader, cache: Path | None = None) -> jinja2.Environment:
-    """How every template renders, the project's own as those inside an edition from elsewhere:
-    in Jinja2's immutable sandbox, autoescaped, an undefined name an error."""
-    return ImmutableSandboxedEnvironment(
-        loader=loader,
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        bytecode_cache=_BytecodeCache(str(cache)) if cache else None,
-    )
+def _babel_locale(name: str) -> bool:
+    from babel import Locale, UnknownLocaleError
 
-
-class _BytecodeCache(jinja2.FileSystemBytecodeCache):
-    """Compiled templates kept on disk; a cache that cannot be written (a read-only output/,
-    a full disk) only costs the compile next time."""
-
-    def __init__(self, directory: str):
-        with contextlib.suppress(OSError):
-            Path(directory).mkdir(parents=True, exist_ok=True)
-        super().__init__(directory)
-
-    def load_bytecode(self, bucket) -> None:
-        with contextlib.suppress(OSError):
-            super().load_bytecode(bucket)
-
-    def dump_bytecode(self, bucket) -> None:
-        with contextlib.suppress(OSError):
-            super().dump_bytecode(bucket)
+    if not re.fullmatch(r"[a-z]{2,3}([_-][A-Za-z0-9]{2,8})*", name):
+        return False
+    try:
+        Locale.parse(name.replace("-", "_"))
+    except (UnknownLocaleError, ValueError):
+        return False
+    return True
 
 
 @functools.cache
@@ -126,8 +125,8 @@ def render(
         "date_iso": pub.edition.date.isoformat(),
         "date_long": format_date(pub.edition.date, format="long", locale=labels.date_locale),
         "tools": tools or tool_versions(),
-        "image_url": lambda path: data_url(path, project.display(path)),
-        "long_date": lambda day: format_date(day, format="long", locale=labels.date_locale),
+        "image_url": functools.partial(_image_url, project, set(pub.files())),
+        "long_date": functools.partial(_long_date, labels.date_locale),
     }
     if fmt.on_screen:
         context["language_names"] = {
@@ -154,7 +153,40 @@ def render(
                 )
             ]
         ) from None
-    return number_notes(html, labels.words.get("notes", "Notes")) if fmt.on_screen else html
+    except (jinja2.TemplateError, ArithmeticError, LookupError, TypeError, ValueError) as exc:
+        hint = "fix the template at this line"
+        raise PressrunError([_template_error(project, exc, "template-error", hint)]) from None
+    if fmt.on_screen:
+        return number_notes(html, labels.words.get("notes", "Notes"))
+    for match in ADDRESS.finditer(html):
+        if not match.group(1).lower().startswith(PRINTABLE_ADDRESSES):
+            raise fail(
+                Location(project.display(project.templates / fmt.template)),
+                f"the {fmt.name} document links to '{match.group(1)[:80]}', which a PDF would "
+                "hold as a path of this machine",
+                "relative-link",
+                "print formats link only to #ids, http(s) and mailto addresses, and data: URLs",
+            )
+    return html
+
+
+# Every address in a print document: a relative one would become file:///build/folder/… in
+# the PDF (WeasyPrint resolves it against the build folder).
+ADDRESS = re.compile(r"""\s(?:href|src)\s*=\s*["']([^"']*)["']""", re.I)
+PRINTABLE_ADDRESSES = ("#", "http://", "https://", "mailto:", "data:")
+
+
+def _image_url(project: Project, files: set[Path], path) -> str:
+    """An image the content names, as a data: URL (templates get no other file)."""
+    if not isinstance(path, Path) or path not in files or path.suffix.lower() not in SUFFIXES:
+        raise SecurityError("image_url() takes only an image that the content names")
+    return data_url(path, project.display(path))
+
+
+def _long_date(locale: str, day) -> str:
+    if not isinstance(day, datetime.date):
+        raise jinja2.TemplateRuntimeError("long_date() takes a date")
+    return format_date(day, format="long", locale=locale)
 
 
 def _print_files(project: Project, pub: Publication) -> list[str]:

@@ -2,8 +2,9 @@
 each build (server-sent events; the script is added to pages as they are served, never to
 the files).
 
-Only for the author's own browser: it answers only to localhost names (a page elsewhere
-cannot reach it through DNS rebinding), serves nothing outside output/ (no symlink out of it,
+Only for the author's own browser: it answers only to localhost names and pages of its own
+origin (a page elsewhere cannot reach it through DNS rebinding, nor take its reload
+connections), serves nothing outside output/ (no symlink out of it,
 none of pressrun's hidden files: digests, lock, caches), and caps the reload connections.
 """
 
@@ -22,7 +23,9 @@ RELOAD = (
     f'<script>new EventSource("{EVENTS}").onmessage = () => location.reload();</script>'
 ).encode()
 LOCAL_HOST = re.compile(r"(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?", re.I)
+LOCAL_ORIGIN = re.compile(r"https?://(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?", re.I)
 MAX_EVENT_STREAMS = 32
+KEEP_ALIVE = 5  # seconds: a closed page gives its reload connection back by then
 
 
 class Builds:
@@ -59,6 +62,9 @@ class Handler(http.server.SimpleHTTPRequestHandler):
     def respond(self, body: bool) -> None:
         if not LOCAL_HOST.fullmatch(self.headers.get("Host", "")):
             return self.send_error(403, "pressrun serves only localhost")
+        origin = self.headers.get("Origin")
+        if origin is not None and not LOCAL_ORIGIN.fullmatch(origin):
+            return self.send_error(403, "pressrun serves only pages of its own")
         url = urllib.parse.urlsplit(self.path)
         if url.path == EVENTS:
             return self.events() if body else self.send_error(405)
@@ -136,7 +142,7 @@ class Handler(http.server.SimpleHTTPRequestHandler):
             self.end_headers()
             seen = self.builds.count
             while True:
-                now = self.builds.wait(seen, timeout=15)
+                now = self.builds.wait(seen, timeout=KEEP_ALIVE)
                 message = b"data: reload\n\n" if now != seen else b": keep-alive\n\n"
                 seen = now
                 self.wfile.write(message)

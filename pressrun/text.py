@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import secrets
 import subprocess
+import tempfile
 from dataclasses import dataclass, field
 from html import unescape
 from pathlib import Path
@@ -19,17 +20,21 @@ from . import csl
 from .diagnostics import Diagnostic, Location, fail
 from .images import data_url
 from .load import Article, Inline, Publication
+from .sandbox import readable
 
-# Pandoc Markdown with no way to write raw HTML, TeX or other raw output (content is text) and
+# Pandoc Markdown with no way to write raw HTML, TeX or other raw output, nor HTML elements that
+# pandoc would read as divs and spans (content is text), and
 # no metadata blocks or title blocks (they could name files and addresses for citeproc to read:
 # bibliography, csl, citation-abbreviations, references, nocite).
 READER = (
-    "markdown-raw_html-raw_attribute-raw_tex-yaml_metadata_block-pandoc_title_block-mmd_title_block"
+    "markdown-raw_html-raw_attribute-raw_tex-native_divs-native_spans"
+    "-yaml_metadata_block-pandoc_title_block-mmd_title_block"
 )
 NOTES_FILTER = Path(__file__).with_name("notes.lua")
 PANDOC_MEBIBYTES = 1024
 PANDOC_SECONDS = 120
 HEAP_EXHAUSTED = 251
+IMG_SRC = re.compile(r'(<img\b[^>]*?\ssrc=")([^"]*)(")')
 
 
 @dataclass
@@ -54,6 +59,9 @@ class Text:
         return Markup(html)
 
 
+readable(Text, "block", "inline")
+
+
 def pandoc_path() -> str:
     try:
         import pypandoc
@@ -67,17 +75,18 @@ def pandoc_path() -> str:
     return pypandoc.get_pandoc_path()
 
 
-def _inline_images(html: str, folder: Path, display: str) -> str:
-    """Images in the text become data: URLs (load checked they are images of the publication)."""
+def _inline_images(html: str, pub: Publication, names: set[str]) -> str:
+    """The images of the text (<img> elements; the filter kept only `names`, those that load
+    checked) become data: URLs."""
 
     def replace(match: re.Match) -> str:
-        name = unescape(match.group(1))
-        path = (folder / name).resolve()
-        if not path.is_relative_to(folder.resolve()) or not path.is_file():
-            return 'src=""'
-        return f'src="{data_url(path, f"{display}/{name}")}"'
+        name = unescape(match.group(2))
+        if name not in names:  # the filter keeps no other: a bug if one gets here
+            raise AssertionError(f"image {name!r} was not checked")
+        url = data_url(pub.folder / name, f"{pub.folder_display}/{name}")
+        return f"{match.group(1)}{url}{match.group(3)}"
 
-    return re.sub(r'src="([^"]*)"', replace, html)
+    return IMG_SRC.sub(replace, html)
 
 
 def pandoc_version() -> str:
@@ -106,27 +115,32 @@ def text(pub: Publication, lang: str, csl_locale: str) -> Text:
     style = csl_file(pub)
     # Random, so that no file can know it: wrappers and markers cannot be forged.
     token = secrets.token_hex(16)
-    command = [
-        pandoc_path(),
-        # The Haskell runtime's limits: a library of self-doubling BibTeX macros stops here.
-        *("+RTS", f"-M{PANDOC_MEBIBYTES}m", "-RTS"),
-        "--from",
-        READER,
-        "--to",
-        "html5",
-        "--wrap=none",
-        "--sandbox",
-        *(f"--bibliography={path}" for path in pub.references_files),
-        "--csl",
-        str(style),
-        "--metadata",
-        f"lang={csl_locale}",
-        "--lua-filter",
-        str(NOTES_FILTER),
-    ]
-    stdout, stderr = run_pandoc(
-        command, markdown_document(article, token), token, pub, article.where
-    )
+    images = pub.image_names()
+    with tempfile.TemporaryDirectory(prefix="pressrun-") as folder:
+        style_copy = Path(folder) / "style.csl"
+        style_copy.write_bytes(csl.for_pandoc(style))
+        command = [
+            pandoc_path(),
+            # The Haskell runtime's limits: a library of self-doubling BibTeX macros stops here.
+            *("+RTS", f"-M{PANDOC_MEBIBYTES}m", "-RTS"),
+            "--from",
+            READER,
+            "--to",
+            "html5",
+            "--wrap=none",
+            "--sandbox",
+            *(f"--bibliography={path}" for path in pub.references_files),
+            "--csl",
+            str(style_copy),
+            "--metadata",
+            f"lang={csl_locale}",
+            "--lua-filter",
+            str(NOTES_FILTER),
+        ]
+        environment = {"PRESSRUN_TOKEN": token, "PRESSRUN_IMAGES": "\n".join(images)}
+        stdout, stderr = run_pandoc(
+            command, markdown_document(article, token), environment, pub, article.where
+        )
     warnings = [
         Diagnostic(
             article.where, line.removeprefix("[WARNING] "), "pandoc-warning", severity="warning"
@@ -146,21 +160,20 @@ def text(pub: Publication, lang: str, csl_locale: str) -> Text:
             "remove fenced-div lines (':::') from the text",
         )
     pieces = {
-        inline.where: _inline_images(found[str(n)], pub.folder, pub.folder_display)
-        for n, inline in enumerate(inlines)
+        inline.where: _inline_images(found[str(n)], pub, images) for n, inline in enumerate(inlines)
     }
     return Text(lang, pieces, Markup(found["refs"]), csl.is_note_style(style), warnings)
 
 
 def run_pandoc(
-    command: list[str], document: str, token: str, pub: Publication, where: Location
+    command: list[str], document: str, variables: dict[str, str], pub: Publication, where: Location
 ) -> tuple[str, str]:
     """pandoc's output and warnings; its failures (memory, time, a bad file) as diagnostics."""
     try:
         result = subprocess.run(
             command,
             # Nothing of the user's environment: no data folder, no defaults, no proxies.
-            env={"PRESSRUN_TOKEN": token, "LANG": "C.UTF-8", "HOME": "/nonexistent"},
+            env={**variables, "LANG": "C.UTF-8", "HOME": "/nonexistent"},
             input=document.encode("utf-8"),
             capture_output=True,
             check=False,

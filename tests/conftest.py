@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
 from pathlib import Path
 
 import pytest
 
+from pressrun.archive import checksum_lines
 from pressrun.pipeline import build
 from pressrun.project import Project
 
@@ -95,3 +98,17 @@ class Expected:
             merged = self.read() | self.results
             text = "".join(f"== {name}\n{merged[name]}\n\n" for name in sorted(merged))
             self.path.write_text(text, encoding="utf-8")
+
+
+def rehash(folder: Path) -> None:
+    """Make manifest.json and CHECKSUMS.sha256 agree with the files again, as a forger would."""
+    manifest = json.loads((folder / "manifest.json").read_text())
+    for entry in manifest["files"]:
+        path = folder / entry["path"]
+        if path.is_file():
+            data = path.read_bytes()
+            entry["sha256"], entry["bytes"] = hashlib.sha256(data).hexdigest(), len(data)
+    data = json.dumps(manifest, indent=2).encode()
+    (folder / "manifest.json").write_bytes(data)
+    files = {e["path"]: (folder / e["path"]).read_bytes() for e in manifest["files"]}
+    (folder / "CHECKSUMS.sha256").write_bytes(checksum_lines(files | {"manifest.json": data}))

@@ -71,11 +71,17 @@ def secret(tmp_path_factory) -> tuple[Path, str]:
     token = "SECRET-" + secrets.token_hex(12)
     path = tmp_path_factory.mktemp("secret") / "secret.txt"
     path.write_text(token + "\n")
+    # A style beside it, as a style name that climbs out of the repository would find it.
+    (path.parent / "evil.csl").write_text(
+        '<style xmlns="http://purl.org/net/xbiblio/csl" version="1.0"><info>'
+        f'<link href="file://{path}" rel="independent-parent"/></info></style>'
+    )
     return path, token
 
 
 def place(text: str, server: str, secret_path: Path) -> str:
-    return text.replace("@SERVER@", server).replace("@SECRET@", str(secret_path))
+    text = text.replace("@SERVER@", server).replace("@SECRET_DIR@", str(secret_path.parent))
+    return text.replace("@SECRET@", str(secret_path))
 
 
 def hostile_project(case: str, target: Path, server: str, secret_path: Path):
@@ -136,9 +142,14 @@ def test_hostile_case(case, tmp_path, listener, secret):
         assert result.exit_code in (0, 1), result.output
         assert token not in result.output, f"{command} printed the secret"
         text = result.output.replace(listener, "@SERVER@").replace(str(secret_path), "@SECRET@")
+        text = text.replace(str(secret_path.parent), "@SECRET_DIR@")
         text = re.sub(r"built in \d+\.\d+ s", "built in N s", text)
         text = re.sub(r"\(\d+\.\d+ s\)", "(N s)", text)
         text = re.sub(r"checked 1 publication\(s\) in \d+\.\d+ s", "checked in N s", text)
+        lines = text.strip().splitlines()  # outputs finish in any order
+        text = "\n".join(
+            sorted(lines[:-1], key=lambda line: line.startswith("built ")) + lines[-1:]
+        )
         report.append(f"-- {command} (exit {result.exit_code})\n{text.strip()}")
     assert Listener.requests == [], f"{case} made requests: {Listener.requests}"
     if project.output.exists():
@@ -191,6 +202,34 @@ def test_forged_markers_change_nothing(tmp_path, listener, secret):
     assert "forged note" in handout.lower()  # as the words of the title, not as a note
     assert "<h2>Only</h2>" in handout
     assert web.count('class="sidenote"') == 1
+
+
+def test_html_in_the_text_prints_as_text(tmp_path, listener, secret):
+    handout, web, _ = built_case("html-in-text", tmp_path, listener, secret[0])
+    assert handout.count('class="footnote"') == 1
+    assert "&lt;span dir=rtl class=footnote&gt;x&lt;/span&gt;" in handout
+    assert "&lt;div class=footnote&gt;" in handout and "<div class" not in handout
+    assert "A src=“publication.yaml” B" in handout  # words (smart quotes), not an image
+
+
+def test_reference_fields_carry_no_markup(tmp_path, listener, secret):
+    handout, web, _ = built_case("refs-markup", tmp_path, listener, secret[0])
+    for html in (handout, web):
+        bibliography = html.split('<div id="refs"', 1)[1]
+        assert html.count('id="refs"') == 1
+        assert "<img" not in bibliography and "footnote" not in bibliography
+        assert "entry-spacing=" not in bibliography and 'class="csl-entry" lang' not in html
+    assert handout.count('class="footnote"') == 1  # the citation's; none from the title
+    assert handout.count("<img") == 1  # the text's own image
+
+
+def test_headings_do_not_take_pressrun_ids(tmp_path, listener, secret):
+    project = hostile_project("reserved-slugs", tmp_path / "project", listener, secret[0])
+    assert run(project, "build").exit_code == 0
+    booklet = (project.output / "mini" / "en" / "booklet.html").read_text()
+    assert booklet.count('id="pressrun-filler"') == 1
+    assert booklet.count('id="bibliography"') == 1
+    assert 'id="pressrun-filler-section"' in booklet and 'id="bibliography-section"' in booklet
 
 
 def test_metadata_blocks_inject_no_reference(tmp_path, listener, secret):
@@ -263,4 +302,18 @@ def test_pandoc_failures_are_one_message_without_call_stacks(tmp_path):
     assert result.output.splitlines()[0].endswith(
         "error: pandoc failed: Error reading bibliography file content/mini/references.json: "
         "Error in $[0]['date-parts'][0]: not a number [pandoc-failed]"
+    )
+
+
+def test_a_print_template_cannot_link_by_the_build_path(tmp_path):
+    project = mini_project(tmp_path / "project")
+    template = project.templates / "handout.html"
+    template.write_text(
+        template.read_text().replace("<main>", '<main><a href="notes.pdf">notes</a>', 1)
+    )
+    result = run(project, "check")
+    assert result.exit_code == 1
+    assert result.output.startswith(
+        "templates/handout.html: error: the handout document links to 'notes.pdf', which a PDF "
+        "would hold as a path of this machine [relative-link]"
     )

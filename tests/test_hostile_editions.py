@@ -15,11 +15,10 @@ from pathlib import Path
 import pikepdf
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT, mini_project
+from conftest import ROOT, mini_project, rehash
 from test_hostile import every_byte
 
 import build as cli_module
-from pressrun.archive import checksum_lines
 
 EDITION = Path("editions") / "mini" / "1.0.0"
 
@@ -55,20 +54,6 @@ def released(tmp_path_factory, keys):
     return project, project.output / EDITION
 
 
-def rehash(folder: Path) -> None:
-    """Make manifest.json and CHECKSUMS.sha256 agree with the files again, as a forger would."""
-    manifest = json.loads((folder / "manifest.json").read_text())
-    for entry in manifest["files"]:
-        path = folder / entry["path"]
-        if path.is_file():
-            data = path.read_bytes()
-            entry["sha256"], entry["bytes"] = hashlib.sha256(data).hexdigest(), len(data)
-    data = json.dumps(manifest, indent=2).encode()
-    (folder / "manifest.json").write_bytes(data)
-    files = {e["path"]: (folder / e["path"]).read_bytes() for e in manifest["files"]}
-    (folder / "CHECKSUMS.sha256").write_bytes(checksum_lines(files | {"manifest.json": data}))
-
-
 def forged(edition: Path, target: Path, change) -> Path:
     """A copy of the edition whose archival PDFs `change` altered, rehashed to verify."""
     shutil.copytree(edition, target)
@@ -98,6 +83,11 @@ def replace_attachment(name: str, data: bytes):
         "{{ lipsum.__globals__['os'].system('touch @MARK@') }}",
         "{{ ''.__class__.__mro__[1].__subclasses__() }}",
         "{% set x = pub.articles.update({'en': 1}) %}",
+        # Paths are data to a template, never a way to the file system
+        "{{ pub.folder.joinpath('@MARK@').write_text('x') }}",
+        "{{ pub.folder.joinpath('/etc/hostname').read_text() }}",
+        "{{ pub.folder.cwd() }}",
+        "{{ article.title.file.path.read_text() }}",
     ],
 )
 def test_reproduce_runs_no_code_from_an_edition(released, tmp_path, payload):
@@ -116,6 +106,31 @@ def test_reproduce_runs_no_code_from_an_edition(released, tmp_path, payload):
     assert "templates/handout.html:5:1: error: template: access to attribute" in result.output
     assert "is unsafe [template-unsafe]" in result.output
     assert not mark.exists()
+    assert Path("/etc/hostname").read_text().strip() not in result.output
+
+
+@pytest.mark.parametrize(
+    ("payload", "message"),
+    [
+        ("{{ image_url(pub.references_files[0]) }}", "image_url() takes only an image"),
+        ("{{ image_url(pub.folder) }}", "image_url() takes only an image"),
+        ("{{ long_date('/etc/passwd') }}", "long_date() takes a date"),
+        ("{{ 1 / 0 }}", "template: division by zero [template-error]"),
+        ("{{ pub.languages[99] }}", "template: list object has no element 99"),
+    ],
+)
+def test_template_helpers_take_only_what_they_are_for(released, tmp_path, payload, message):
+    project, edition = released
+    template = (ROOT / "templates" / "handout.html").read_text()
+    evil = template.replace("{% block body %}", "{% block body %}" + payload, 1)
+    copy = forged(
+        edition, tmp_path / "1.0.0", replace_attachment("templates/handout.html", evil.encode())
+    )
+    result = cli(project, "reproduce", str(copy))
+    assert result.exit_code == 1
+    assert "templates/handout.html:5:1: error: " in result.output
+    assert message in result.output
+    assert "Traceback" not in result.output
 
 
 def attachment_bomb(pdf, size=512 * 1024 * 1024):
@@ -337,5 +352,92 @@ def test_verify_reads_no_file_through_a_symlink(released, tmp_path):
     (copy / "en" / "handout.html").symlink_to("/etc/hostname")
     result = cli(project, "verify", str(copy))
     assert result.exit_code == 1
-    assert f"{copy}/en/handout.html: error: leads out of the edition (a symlink)" in result.output
+    assert f"{copy}/en/handout.html: error: is a symlink, or inside one" in result.output
     assert hashlib.sha256(Path("/etc/hostname").read_bytes()).hexdigest()[:12] not in result.output
+
+
+def test_a_symlinked_folder_in_an_edition_is_named(released, tmp_path):
+    project, edition = released
+    copy = tmp_path / "1.0.0"
+    shutil.copytree(edition, copy)
+    shutil.move(copy / "en", tmp_path / "en-elsewhere")
+    (copy / "en").symlink_to(tmp_path / "en-elsewhere")
+    result = cli(project, "verify", str(copy))
+    assert result.exit_code == 1
+    assert f"{copy}/en: error: is a symlink: an edition holds plain files only" in result.output
+    assert f"{copy}/en/handout.pdf: error: is a symlink, or inside one" in result.output
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda m: m.symlink_to("/dev/zero"), "manifest.json: error: is not a plain file"),
+        (
+            lambda m: m.write_bytes(b" " * (5 * 1024 * 1024)),
+            "manifest.json is more than 4,194,304 bytes",
+        ),
+    ],
+)
+def test_a_manifest_is_read_within_its_cap(released, tmp_path, make, message):
+    project, edition = released
+    copy = tmp_path / "1.0.0"
+    shutil.copytree(edition, copy)
+    (copy / "manifest.json").unlink()
+    make(copy / "manifest.json")
+    result = cli(project, "verify", str(copy))
+    assert result.exit_code == 1 and message in result.output
+
+
+def test_a_trailing_newline_is_not_a_version(released, tmp_path):
+    project, edition = released
+    copy = tmp_path / "1.0.0"
+    shutil.copytree(edition, copy)
+    manifest = json.loads((copy / "manifest.json").read_text())
+    manifest["version"] = "1.0.0\n"
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    result = cli(project, "verify", str(copy))
+    assert result.exit_code == 1
+    assert "manifest.json is not valid: version has a form that is not allowed" in result.output
+
+
+@pytest.mark.parametrize(
+    ("names", "message"),
+    [
+        (["content/mini/zz", "content/mini/zz/y"], "cannot be written here"),
+        (["content/mini/" + "é" * 150], "cannot be written here"),
+    ],
+)
+def test_sources_that_cannot_be_written_are_named(released, tmp_path, names, message):
+    project, edition = released
+
+    def change(pdf):
+        for name in names:
+            pdf.attachments[name] = pikepdf.AttachedFileSpec(pdf, b"x", filename="x")
+
+    copy = forged(edition, tmp_path / "1.0.0", change)
+    result = cli(project, "reproduce", str(copy))
+    assert result.exit_code == 1, result.output
+    assert message in result.output and "Traceback" not in result.output
+
+
+def test_an_edition_with_a_bad_locale_is_a_diagnostic(released, tmp_path):
+    project, edition = released
+    labels = (ROOT / "templates" / "labels" / "en.yaml").read_text()
+    bad = labels.replace("date-locale: en", 'date-locale: "../../../../tmp/x"')
+    copy = forged(
+        edition, tmp_path / "1.0.0", replace_attachment("templates/labels/en.yaml", bad.encode())
+    )
+    result = cli(project, "reproduce", str(copy))
+    assert result.exit_code == 1
+    assert "error: date-locale '../../../../tmp/x' is not a locale Babel knows" in result.output
+
+
+def test_reproduce_refuses_a_damaged_edition(released, tmp_path):
+    project, edition = released
+    copy = tmp_path / "1.0.0"
+    shutil.copytree(edition, copy)
+    html = copy / "en" / "handout.html"
+    html.write_text(html.read_text() + " ")
+    result = cli(project, "reproduce", str(copy))
+    assert result.exit_code == 1
+    assert f"{html}: error: changed since the release" in result.output

@@ -171,9 +171,11 @@ def served(built, tmp_path):
     httpd.server_close()
 
 
-def request(port: int, method: str, path: str, host: str | None = None):
+def request(port: int, method: str, path: str, host: str | None = None, origin: str | None = None):
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     headers = {"Host": f"127.0.0.1:{port}" if host is None else host}
+    if origin is not None:
+        headers["Origin"] = origin
     connection.request(method, path, headers=headers)
     response = connection.getresponse()
     body = response.read()
@@ -212,6 +214,14 @@ def test_serve_answers_only_to_localhost_names(served, host):
     assert response.status == 403
     for name in (f"localhost:{port}", "127.0.0.1", f"[::1]:{port}"):
         assert request(port, "GET", "/mini/en/handout.html", host=name)[0].status == 200
+
+
+def test_serve_answers_no_page_of_another_site(served):
+    """A page elsewhere that reaches 127.0.0.1 (its Host is right) sends its own Origin."""
+    port, _ = served
+    for origin in ("https://evil.example", "null", "http://127.0.0.1.evil.example"):
+        assert request(port, "GET", "/__pressrun/events", origin=origin)[0].status == 403
+    assert request(port, "GET", "/mini/en/", origin=f"http://localhost:{port}")[0].status == 200
 
 
 def test_serve_caps_the_reload_connections(served):

@@ -81,3 +81,19 @@ def test_an_svg_may_embed_an_image_but_not_a_bomb(tmp_path):
     (tmp_path / "bomb.svg").write_bytes(svg(big.getvalue()))
     with pytest.raises(images.ImageProblem, match="an embedded image that is 8,000 × 6,000"):
         images.check(tmp_path / "bomb.svg")
+
+
+def test_svg_nesting_and_cycles_are_capped(tmp_path):
+    deep = tmp_path / "deep.svg"
+    deep.write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg">' + "<g>" * 150 + "</g>" * 150 + "</svg>"
+    )
+    with pytest.raises(images.ImageProblem, match="nest more than 100 deep"):
+        images.check(deep)
+    cycle = tmp_path / "cycle.svg"
+    cycle.write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg"><g id="a"><use href="#b"/></g>'
+        '<g id="b"><use href="#a"/></g></svg>'
+    )
+    with pytest.raises(images.ImageProblem, match="draws endlessly"):
+        images.check(cycle)

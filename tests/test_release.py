@@ -12,7 +12,7 @@ from pathlib import Path
 import pikepdf
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT, SAMPLE, copy_project
+from conftest import ROOT, SAMPLE, copy_project, rehash
 from pdf import info
 from pikepdf.pdfa import validate_written
 
@@ -168,7 +168,9 @@ def test_reproduce_names_a_file_that_differs(released, tmp_path):
     shutil.copytree(edition, copy)
     html = copy / "es" / "handout.html"
     html.write_text(html.read_text().replace("Bibliografía", "Referencias"))
+    rehash(copy)  # intact, as verify sees it: only the rebuild shows the difference
     result = cli(project, "reproduce", str(copy))
     assert result.exit_code == 1
     assert f"{copy}/es/handout.html: error: differs from the rebuild" in result.output
-    assert "1 file(s) of soviet-japanese-basic-convention 1.0.0 differ" in result.output
+    assert "3 file(s) of soviet-japanese-basic-convention 1.0.0 differ" in result.output
+    assert f"{copy}/manifest.json: error: differs from the rebuild" in result.output

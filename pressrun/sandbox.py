@@ -1,0 +1,78 @@
+"""The one way every template renders, the project's own and those inside an edition from
+elsewhere: Jinja2's immutable sandbox, narrowed further. A template reads the data it is given
+(the model's fields, text, numbers, dates, lists and mappings) and calls the few methods made
+for it; it reaches nothing else: no path, no file, no module, no internals.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime
+from pathlib import Path
+
+import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from markupsafe import Markup
+
+# Plain values a template may use freely (the sandbox still guards their methods).
+PLAIN = (str, int, float, bool, type(None), list, tuple, dict, datetime.date, Markup)
+
+
+class Sandbox(ImmutableSandboxedEnvironment):
+    """Attributes are allowed by type: the fields (and listed methods) of the model classes
+    registered in `readable`, anything of plain values, nothing of any other object."""
+
+    readable: dict[type, frozenset[str]] = {}
+
+    def is_safe_attribute(self, obj, attr: str, value) -> bool:
+        if not super().is_safe_attribute(obj, attr, value):
+            return False
+        allowed = self.readable.get(type(obj))
+        if allowed is not None:
+            return attr in allowed
+        return isinstance(obj, PLAIN)
+
+
+def readable(cls: type, *methods: str) -> type:
+    """Let templates read the fields and class constants of the dataclass `cls`, and call
+    `methods` of it."""
+    fields = {f.name for f in dataclasses.fields(cls)}
+    constants = {
+        name
+        for name, value in vars(cls).items()
+        if not name.startswith("_") and not callable(value) and not isinstance(value, property)
+    }
+    Sandbox.readable[cls] = frozenset(fields | constants | set(methods))
+    return cls
+
+
+def sandbox(loader: jinja2.BaseLoader, cache: Path | None = None) -> jinja2.Environment:
+    """An environment: sandboxed, autoescaped, an undefined name an error; compiled templates
+    kept in `cache` (a folder of their own: code compiled outside the sandbox is not safe in
+    it)."""
+    return Sandbox(
+        loader=loader,
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        bytecode_cache=_BytecodeCache(str(cache)) if cache else None,
+    )
+
+
+class _BytecodeCache(jinja2.FileSystemBytecodeCache):
+    """Compiled templates kept on disk; a cache that cannot be written (a read-only output/,
+    a full disk) only costs the compile next time."""
+
+    def __init__(self, directory: str):
+        with contextlib.suppress(OSError):
+            Path(directory).mkdir(parents=True, exist_ok=True)
+        super().__init__(directory)
+
+    def load_bytecode(self, bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().load_bytecode(bucket)
+
+    def dump_bytecode(self, bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().dump_bytecode(bucket)
