@@ -62,7 +62,7 @@ MANIFEST_SCHEMA = {
                 "properties": {
                     "path": PATH,
                     "sha256": {"type": "string", "pattern": SHA256},
-                    "bytes": {"type": "integer", "minimum": 0},
+                    "bytes": {"type": "integer", "minimum": 0, "maximum": 2**40},
                 },
                 "additionalProperties": False,
             },
@@ -107,9 +107,12 @@ def read_json(data: bytes, schema: dict, display: str, what: str) -> dict:
             "bad-manifest",
             hint,
         ) from None
-    except RecursionError:
+    except (RecursionError, ValueError):  # deep nesting, a number of thousands of digits
         raise fail(
-            Location(display, 1, 1), f"{what} nests too deeply", "bad-manifest", hint
+            Location(display, 1, 1),
+            f"{what} nests too deeply or holds a number too long",
+            "bad-manifest",
+            hint,
         ) from None
     validator = jsonschema.Draft202012Validator(schema)
     error = jsonschema.exceptions.best_match(validator.iter_errors(value))

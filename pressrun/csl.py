@@ -115,6 +115,15 @@ def _custom(path: Path, display: str, name: str, folder: Path, where: Location) 
     parent = _parent(root, display)
     if parent:
         return parent
+    circle = _macro_circle(root)
+    if circle:
+        raise fail(
+            Location(display, 1, 1),
+            f"the CSL style's macros call each other in a circle ({' → '.join(circle)}): "
+            "formatting would never end",
+            "bad-style",
+            "fix the style's macros, or use a style of the CSL repository",
+        )
     if root.find(f"{CSL_NS}citation") is None:
         raise fail(
             Location(display, 1, 1),
@@ -124,6 +133,35 @@ def _custom(path: Path, display: str, name: str, folder: Path, where: Location) 
             "repository",
         )
     return path
+
+
+def _macro_circle(root: Element) -> list[str]:
+    """A chain of macros that calls its own start, if the style has one."""
+    calls = {
+        macro.get("name", ""): {e.get("macro") for e in macro.iter() if e.get("macro")}
+        for macro in root.iter(f"{CSL_NS}macro")
+    }
+    state: dict[str, int] = {}  # 1: on the path being walked, 2: done
+    for start in calls:
+        path, stack = [], [(start, iter(sorted(calls.get(start, ()))))]
+        if state.get(start):
+            continue
+        state[start] = 1
+        path.append(start)
+        while stack:
+            name, callees = stack[-1]
+            callee = next(callees, None)
+            if callee is None:
+                state[name] = 2
+                stack.pop()
+                path.pop()
+            elif state.get(callee) == 1:
+                return path[path.index(callee) :] + [callee]
+            elif not state.get(callee) and callee in calls:
+                state[callee] = 1
+                path.append(callee)
+                stack.append((callee, iter(sorted(calls[callee]))))
+    return []
 
 
 def _parent(root: Element, display: str) -> Path | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import tempfile
 import zlib
 from dataclasses import dataclass, field
@@ -123,22 +124,23 @@ def verify(folder: Path, allowed_signers: Path | None = None) -> Verified:
                 )
             )
             continue
-        data = path.read_bytes()
-        if len(data) != entry["bytes"] or hashlib.sha256(data).hexdigest() != entry["sha256"]:
+        # The size first: a file of another size is changed, and is not read (it may be huge).
+        size = path.stat().st_size
+        digest = _sha256(path) if size == entry["bytes"] else "not read"
+        if digest != entry["sha256"]:
             problems.append(
                 Diagnostic(
                     where,
-                    f"changed since the release ({len(data):,} bytes, sha256 "
-                    f"{hashlib.sha256(data).hexdigest()[:12]}…; the manifest says "
-                    f"{entry['bytes']:,} bytes, {entry['sha256'][:12]}…)",
+                    f"changed since the release ({size:,} bytes, sha256 {digest[:12]}…; the "
+                    f"manifest says {entry['bytes']:,} bytes, {entry['sha256'][:12]}…)",
                     "edition-changed",
                     "restore it from a copy of the edition",
                 )
             )
     expected = "".join(f"{entry['sha256']}  {name}\n" for name, entry in sorted(listed.items()))
-    expected += f"{hashlib.sha256((folder / MANIFEST).read_bytes()).hexdigest()}  {MANIFEST}\n"
+    expected += f"{_sha256(folder / MANIFEST)}  {MANIFEST}\n"
     sums = folder / CHECKSUMS
-    if not sums.is_file() or sums.read_text(encoding="utf-8", errors="replace") != expected:
+    if _plain(sums, len(expected.encode())) != expected.encode():
         problems.append(
             Diagnostic(
                 Location(str(sums)),
@@ -170,7 +172,7 @@ def verify(folder: Path, allowed_signers: Path | None = None) -> Verified:
                 )
             )
     signature = folder / SIGNATURE
-    found.signed = signature.is_file()
+    found.signed = signature.is_file() and not signature.is_symlink()
     if allowed_signers is not None:
         from .signing import signer
 
@@ -188,6 +190,23 @@ def verify(folder: Path, allowed_signers: Path | None = None) -> Verified:
                 )
             )
     return found
+
+
+def _sha256(path: Path) -> str:
+    """A file's digest, read in pieces: memory stays small whatever its size."""
+    hasher = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            hasher.update(chunk)
+    return hasher.hexdigest()
+
+
+def _plain(path: Path, size: int) -> bytes | None:
+    """The bytes of a plain file of the edition of at most `size` bytes; None for anything
+    else (missing, a symlink, a device, larger)."""
+    if path.is_symlink() or not path.is_file() or path.stat().st_size > size:
+        return None
+    return path.read_bytes()
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -316,7 +335,7 @@ def reproduce(folder: Path) -> Reproduction:
                     HINT,
                 ) from None
         pub_id, version = edition.manifest["publication"], edition.manifest["version"]
-        rebuilt = release(Project(root), pub_id, version, into=root / "rebuilt")
+        rebuilt = _rebuild_within_limits(Project(root), pub_id, version, folder)
         names = [entry["path"] for entry in edition.manifest["files"]] + [MANIFEST, CHECKSUMS]
         differing = [
             name
@@ -326,6 +345,54 @@ def reproduce(folder: Path) -> Reproduction:
             or (folder / name).read_bytes() != (rebuilt / name).read_bytes()
         ]
     return Reproduction(edition, differing, tools_then, tool_lock())
+
+
+# What rebuilding an edition from elsewhere may use: a real edition needs a fraction of this;
+# a hostile one (a template that loops or grows without end) is stopped here.
+REPRODUCE_CPU_SECONDS = 900
+REPRODUCE_MEMORY_BYTES = 8 * 1024**3
+
+
+def _rebuild_within_limits(project: Project, pub_id: str, version: str, folder: Path) -> Path:
+    """release() of the extracted sources in a child process with CPU and memory limits."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    into = project.root / "rebuilt"
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(1, mp_context=context, initializer=_limited) as pool:
+        try:
+            problems = pool.submit(_rebuild, project, pub_id, version, into).result()
+        except BrokenProcessPool:
+            raise fail(
+                Location(str(folder)),
+                f"rebuilding it needed more than {REPRODUCE_CPU_SECONDS} s of processor time "
+                f"or {REPRODUCE_MEMORY_BYTES // 1024**3} GiB of memory, and was stopped",
+                "reproduce-limit",
+                "no real edition needs that much: this one may have been made to hang",
+            ) from None
+    if problems:
+        raise PressrunError(problems)
+    return into / pub_id / version
+
+
+def _limited() -> None:
+    import resource
+
+    from .pipeline import _die_with_parent
+
+    _die_with_parent(os.getppid())
+    resource.setrlimit(resource.RLIMIT_CPU, (REPRODUCE_CPU_SECONDS, REPRODUCE_CPU_SECONDS))
+    resource.setrlimit(resource.RLIMIT_AS, (REPRODUCE_MEMORY_BYTES, REPRODUCE_MEMORY_BYTES))
+
+
+def _rebuild(project: Project, pub_id: str, version: str, into: Path) -> list[Diagnostic]:
+    try:
+        release(project, pub_id, version, into=into)
+    except PressrunError as exc:
+        return exc.diagnostics
+    return []
 
 
 INDEX = sandbox(jinja2.BaseLoader()).from_string("""\

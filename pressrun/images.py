@@ -196,7 +196,7 @@ def _check_svg(data: bytes) -> None:
     if drawn > MAX_SVG_DRAWN:
         raise ImageProblem(
             f"is an SVG that draws {'endlessly' if drawn == INFINITE else f'{drawn:,} shapes'}"
-            f" (more than {MAX_SVG_DRAWN:,}): its <use> elements repeat each other",
+            f" (more than {MAX_SVG_DRAWN:,}): its <use> elements or markers repeat each other",
             "image-too-big",
             "simplify it, or save it as a PNG",
         )
@@ -215,8 +215,9 @@ def _depth(root) -> int:
 
 
 def _drawn(root) -> int:
-    """How many elements the SVG draws once every <use> is expanded (INFINITE for a cycle);
-    a few kilobytes of nested <use> can ask for millions. Iterative: SVGs may nest deeply."""
+    """How many elements the SVG draws once every <use> and marker is expanded (INFINITE for
+    a cycle): a few kilobytes of nested <use> or markers (drawn at every vertex of a path)
+    can ask for millions. Iterative: SVGs may nest deeply."""
     by_id = {e.get("id"): e for e in root.iter() if e.get("id")}
     done: dict[int, int] = {}
     stack: list[tuple[object, bool]] = [(root, False)]
@@ -226,20 +227,43 @@ def _drawn(root) -> int:
         key = id(element)
         if key in done:
             continue
-        target = _use_target(element, by_id)
-        parts = [*element, *([target] if target is not None else [])]
+        parts = [(child, 1) for child in element] + _references(element, by_id)
         if not expanded:
             if key in visiting:
-                return INFINITE  # a <use> inside what it uses
+                return INFINITE  # a <use> or marker inside what it draws
             visiting.add(key)
             stack.append((element, True))
-            stack.extend((part, False) for part in parts if id(part) not in done)
+            stack.extend((part, False) for part, _ in parts if id(part) not in done)
             continue
         visiting.discard(key)
-        if any(id(part) not in done for part in parts):
+        if any(id(part) not in done for part, _ in parts):
             return INFINITE
-        done[key] = min(INFINITE, 1 + sum(done[id(part)] for part in parts))
+        done[key] = min(INFINITE, 1 + sum(done[id(part)] * times for part, times in parts))
     return done[id(root)]
+
+
+MARKERS = ("marker-start", "marker-mid", "marker-end", "marker")
+SVG_NUMBER = re.compile(r"-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+
+
+def _references(element, by_id: dict) -> list[tuple[object, int]]:
+    """What an element draws again: the target of a <use>, and its markers, each as often as
+    it is drawn (a mid marker at every vertex)."""
+    found = []
+    target = _use_target(element, by_id)
+    if target is not None:
+        found.append((target, 1))
+    properties = dict(element.attrib)
+    for declaration in element.get("style", "").split(";"):
+        name, _, value = declaration.partition(":")
+        properties[name.strip()] = value.strip()
+    vertices = len(SVG_NUMBER.findall(element.get("d", "") + element.get("points", ""))) // 2
+    for name in MARKERS:
+        match = re.fullmatch(r"url\(\s*['\"]?#([^'\")\s]+)['\"]?\s*\)", properties.get(name, ""))
+        marker = by_id.get(match.group(1)) if match else None
+        if marker is not None:
+            found.append((marker, max(vertices, 2) if name in ("marker-mid", "marker") else 1))
+    return found
 
 
 def _use_target(element, by_id: dict):

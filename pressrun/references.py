@@ -3,6 +3,7 @@ into ids with their locations. pandoc reads the files themselves; this is for th
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from dataclasses import dataclass
@@ -133,9 +134,26 @@ def _text(path: Path, display: str) -> str:
         ) from None
 
 
-def _at(text: str, display: str, offset: int) -> Location:
-    line = text.count("\n", 0, offset) + 1
-    return Location(display, line, offset - (text.rfind("\n", 0, offset) + 1) + 1)
+class Positions:
+    """file:line:col of offsets in a text, each in logarithmic time (a library has thousands)."""
+
+    def __init__(self, text: str, display: str):
+        self.display = display
+        self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
+
+    def __call__(self, offset: int) -> Location:
+        line = bisect.bisect_right(self.starts, offset)
+        return Location(self.display, line, offset - self.starts[line - 1] + 1)
+
+
+JSON_ID = re.compile(r'"id"\s*:\s*("(?:[^"\\]|\\.)*"|-?\d{1,30})')
+
+
+def _json_value(literal: str):
+    try:
+        return json.loads(literal)
+    except ValueError:
+        return None
 
 
 def _from_json(path: Path, display: str) -> list[Reference]:
@@ -149,6 +167,17 @@ def _from_json(path: Path, display: str) -> list[Reference]:
                     Location(display, exc.lineno, exc.colno),
                     f"JSON syntax: {exc.msg}",
                     "json-syntax",
+                )
+            ]
+        ) from None
+    except (ValueError, RecursionError):  # a number of thousands of digits, deep nesting
+        raise PressrunError(
+            [
+                Diagnostic(
+                    Location(display, 1, 1),
+                    "JSON with a number too long or brackets nested too deep to read",
+                    "json-syntax",
+                    "export the library as CSL JSON again",
                 )
             ]
         ) from None
@@ -167,13 +196,18 @@ def _from_json(path: Path, display: str) -> list[Reference]:
                 )
             ]
         )
-    searched = 0
+    # JSON keeps no positions: the "id" keys of the text, in order, are the items' places. One
+    # pass: each item looks a few keys ahead for its own id (nested objects may have ids too).
+    places = [(m.start(1), _json_value(m.group(1))) for m in JSON_ID.finditer(text)]
+    at = Positions(text, display)
+    next_place = 0
     for item in data:
         rid, rtype = (item.get("id"), item.get("type")) if isinstance(item, dict) else (None, None)
-        # JSON keeps no positions: the next occurrence of the id in the text is its place.
-        offset = text.find(json.dumps(str(rid)), searched) if rid is not None else -1
-        searched = max(searched, offset + 1)
-        where = _at(text, display, offset) if offset >= 0 else Location(display)
+        where = Location(display)
+        for n in range(next_place, min(next_place + 8, len(places))):
+            if rid is not None and places[n][1] == rid:
+                where, next_place = at(places[n][0]), n + 1
+                break
         if not isinstance(rid, str | int) or not isinstance(rtype, str):
             diagnostics.append(
                 Diagnostic(
@@ -194,11 +228,12 @@ def _from_bibtex(path: Path, display: str) -> list[Reference]:
     """The entries' keys and types; pandoc parses the fields when it formats them."""
     text = _text(path, display)
     found, diagnostics = [], []
+    at = Positions(text, display)
     for match in BIBTEX_ENTRY.finditer(text):
         kind, key = match.group(1).lower(), match.group(2)
         if kind in BIBTEX_NOT_ENTRIES:
             continue
-        where = _at(text, display, match.start())
+        where = at(match.start())
         if not key:
             diagnostics.append(
                 Diagnostic(
@@ -209,7 +244,7 @@ def _from_bibtex(path: Path, display: str) -> list[Reference]:
                 )
             )
             continue
-        found.append(Reference(key, kind, _at(text, display, match.start(2))))
+        found.append(Reference(key, kind, at(match.start(2))))
     if diagnostics:
         raise PressrunError(diagnostics)
     return found

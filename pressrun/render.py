@@ -153,7 +153,15 @@ def render(
                 )
             ]
         ) from None
-    except (jinja2.TemplateError, ArithmeticError, LookupError, TypeError, ValueError) as exc:
+    except (
+        jinja2.TemplateError,
+        ArithmeticError,
+        LookupError,
+        TypeError,
+        ValueError,
+        MemoryError,
+        RecursionError,
+    ) as exc:
         hint = "fix the template at this line"
         raise PressrunError([_template_error(project, exc, "template-error", hint)]) from None
     if fmt.on_screen:
@@ -265,4 +273,6 @@ def _template_error(
         if filename.endswith(".html") and Path(filename).is_file():
             where = Location(project.display(Path(filename)), tb.tb_lineno, 1)
         tb = tb.tb_next
-    return Diagnostic(where, f"template: {str(exc).rstrip('.')}", code, hint)
+    reason = {MemoryError: "it needs too much memory", RecursionError: "it nests too deeply"}
+    message = reason.get(type(exc)) or str(exc).rstrip(".") or type(exc).__name__
+    return Diagnostic(where, f"template: {message}", code, hint)

@@ -12,18 +12,38 @@ import datetime
 from pathlib import Path
 
 import jinja2
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from markupsafe import Markup
 
 # Plain values a template may use freely (the sandbox still guards their methods).
 PLAIN = (str, int, float, bool, type(None), list, tuple, dict, datetime.date, Markup)
 
 
+# The largest string or list a template may make by repetition, and the largest power.
+MAX_REPEATED = 1_000_000
+MAX_EXPONENT = 64
+
+
 class Sandbox(ImmutableSandboxedEnvironment):
     """Attributes are allowed by type: the fields (and listed methods) of the model classes
-    registered in `readable`, anything of plain values, nothing of any other object."""
+    registered in `readable`, anything of plain values, nothing of any other object. `*` and
+    `**` cannot make values of gigabytes."""
 
     readable: dict[type, frozenset[str]] = {}
+    intercepted_binops = frozenset(["*", "**"])
+
+    def call_binop(self, context, operator, left, right):
+        if operator == "*":
+            sized, count = (left, right) if isinstance(right, int) else (right, left)
+            if (
+                isinstance(sized, str | list | tuple)
+                and isinstance(count, int)
+                and len(sized) * max(count, 0) > MAX_REPEATED
+            ):
+                raise SecurityError(f"repetition longer than {MAX_REPEATED:,}")
+        if operator == "**" and isinstance(right, int | float) and abs(right) > MAX_EXPONENT:
+            raise SecurityError(f"power larger than {MAX_EXPONENT}")
+        return super().call_binop(context, operator, left, right)
 
     def is_safe_attribute(self, obj, attr: str, value) -> bool:
         if not super().is_safe_attribute(obj, attr, value):

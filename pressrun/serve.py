@@ -10,7 +10,9 @@ none of pressrun's hidden files: digests, lock, caches), and caps the reload con
 
 from __future__ import annotations
 
+import base64
 import functools
+import hashlib
 import html
 import http.server
 import re
@@ -19,9 +21,14 @@ import urllib.parse
 from pathlib import Path
 
 EVENTS = "/__pressrun/events"
-RELOAD = (
-    f'<script>new EventSource("{EVENTS}").onmessage = () => location.reload();</script>'
-).encode()
+RELOAD_SCRIPT = f'new EventSource("{EVENTS}").onmessage = () => location.reload();'
+RELOAD = f"<script>{RELOAD_SCRIPT}</script>".encode()
+RELOAD_HASH = base64.b64encode(hashlib.sha256(RELOAD_SCRIPT.encode()).digest()).decode()
+CSP = (
+    "default-src 'none'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    f"font-src 'self' data:; connect-src 'self'; script-src 'sha256-{RELOAD_HASH}'; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
 LOCAL_HOST = re.compile(r"(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?", re.I)
 LOCAL_ORIGIN = re.compile(r"https?://(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?", re.I)
 MAX_EVENT_STREAMS = 32
@@ -65,6 +72,12 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         origin = self.headers.get("Origin")
         if origin is not None and not LOCAL_ORIGIN.fullmatch(origin):
             return self.send_error(403, "pressrun serves only pages of its own")
+        # Browsers say where a request comes from: another site may only navigate here (a
+        # link), not load our files or hold our reload connections from its page.
+        site = self.headers.get("Sec-Fetch-Site", "same-origin")
+        mode = self.headers.get("Sec-Fetch-Mode", "navigate")
+        if site not in ("same-origin", "none") and mode != "navigate":
+            return self.send_error(403, "pressrun serves only pages of its own")
         url = urllib.parse.urlsplit(self.path)
         if url.path == EVENTS:
             return self.events() if body else self.send_error(405)
@@ -88,8 +101,11 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         if any(p.startswith(".") or "\\" in p or "\0" in p for p in parts):
             return None
         path = root.joinpath(*parts)
-        if not path.resolve().is_relative_to(root) or not path.exists():
+        resolved = path.resolve()
+        if not resolved.is_relative_to(root) or not path.exists():
             return None
+        if any(p.startswith(".") for p in resolved.relative_to(root).parts):
+            return None  # a symlink to pressrun's hidden files
         return path
 
     def translate_path(self, path: str) -> str:
@@ -122,6 +138,14 @@ class Handler(http.server.SimpleHTTPRequestHandler):
             f'<!DOCTYPE html><html lang="en"><meta charset="utf-8"><title>{title}</title>'
             f"<h1>{title}</h1><ul>{items}</ul></html>"
         ).encode()
+
+    def end_headers(self) -> None:
+        # Pages run no script but the reload one: an edition received from elsewhere and
+        # served here cannot read the rest of output/ (nor be framed, nor send forms).
+        self.send_header("Content-Security-Policy", CSP)
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Cross-Origin-Resource-Policy", "same-origin")
+        super().end_headers()
 
     def send_bytes(self, data: bytes, kind: str, body: bool) -> None:
         self.send_response(200)

@@ -17,7 +17,7 @@ from pathlib import Path
 from markupsafe import Markup
 
 from . import csl
-from .diagnostics import Diagnostic, Location, fail
+from .diagnostics import Diagnostic, Location, PressrunError, fail
 from .images import data_url
 from .load import Article, Inline, Publication
 from .sandbox import readable
@@ -34,6 +34,9 @@ NOTES_FILTER = Path(__file__).with_name("notes.lua")
 PANDOC_MEBIBYTES = 1024
 PANDOC_SECONDS = 120
 HEAP_EXHAUSTED = 251
+MAX_DEPTH = 40  # elements inside each other in one piece; real text has about ten
+TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)\b[^>]*?(/?)>")
+VOID = {"br", "img", "hr", "wbr", "col", "input", "source", "meta", "link"}
 IMG_SRC = re.compile(r'(<img\b[^>]*?\ssrc=")([^"]*)(")')
 
 
@@ -87,6 +90,17 @@ def _inline_images(html: str, pub: Publication, names: set[str]) -> str:
         return f"{match.group(1)}{url}{match.group(3)}"
 
     return IMG_SRC.sub(replace, html)
+
+
+def _depth(html: str) -> int:
+    """How deep the elements of a piece of HTML nest (layout recurses as deep)."""
+    depth = deepest = 0
+    for closing, name, self_closing in TAG.findall(html):
+        if name.lower() in VOID or self_closing:
+            continue
+        depth += -1 if closing else 1
+        deepest = max(deepest, depth)
+    return deepest
 
 
 def pandoc_version() -> str:
@@ -162,6 +176,19 @@ def text(pub: Publication, lang: str, csl_locale: str) -> Text:
     pieces = {
         inline.where: _inline_images(found[str(n)], pub, images) for n, inline in enumerate(inlines)
     }
+    too_deep = [
+        Diagnostic(
+            inline.where,
+            f"text nests {depth} levels deep (emphasis, quotes or lists inside each other); "
+            f"at most {MAX_DEPTH} can be laid out",
+            "text-depth",
+            "write it with fewer levels",
+        )
+        for inline in inlines
+        if (depth := _depth(pieces[inline.where])) > MAX_DEPTH
+    ]
+    if too_deep:
+        raise PressrunError(too_deep)
     return Text(lang, pieces, Markup(found["refs"]), csl.is_note_style(style), warnings)
 
 
@@ -204,14 +231,19 @@ def run_pandoc(
 
 
 def _suspect(pub: Publication, where: Location) -> Location:
-    """Where a limit was hit: the references file if there is one, else the text."""
-    if len(pub.references_files) == 1:
-        return Location(_shown(pub, pub.references_files[0]), 1, 1)
-    return where
+    """Where a limit was hit: the one references file or custom style, else the text."""
+    files = _inputs(pub)
+    return Location(_shown(pub, files[0]), 1, 1) if len(files) == 1 else where
+
+
+def _inputs(pub: Publication) -> list[Path]:
+    """What pandoc reads besides the text: the references, and a custom style."""
+    style = [pub.folder / pub.style] if pub.style.endswith(".csl") else []
+    return pub.references_files + style
 
 
 def _files(pub: Publication) -> str:
-    return ", ".join(_shown(pub, path) for path in pub.references_files)
+    return ", ".join(_shown(pub, path) for path in _inputs(pub))
 
 
 def _shown(pub: Publication, path: Path) -> str:

@@ -147,6 +147,13 @@ def typeset(
     try:
         with collector_paused():
             pdf = _lay_out(weasyprint, html, root, name, pages_multiple_of, archival, refused)
+    except RecursionError:
+        raise fail(
+            None,
+            f"{name}: the document nests too deeply to be laid out",
+            "text-depth",
+            "write the text with fewer levels of emphasis, quotes or lists inside each other",
+        ) from None
     finally:
         logger.removeHandler(failures)
     problems = [

@@ -317,3 +317,26 @@ def test_a_print_template_cannot_link_by_the_build_path(tmp_path):
         "templates/handout.html: error: the handout document links to 'notes.pdf', which a PDF "
         "would hold as a path of this machine [relative-link]"
     )
+
+
+def test_an_svg_figure_is_inlined(tmp_path, listener, secret):
+    handout, web, out = built_case("svg-ok", tmp_path, listener, secret[0])
+    for html in (handout, web):
+        assert html.count('src="data:image/svg+xml;base64,') == 2  # inline and figure
+        assert "<figcaption>A figure of it.</figcaption>" in html
+
+
+def test_a_large_library_with_numeric_ids_reads_in_linear_time(tmp_path):
+    import json
+    import time
+
+    project = mini_project(tmp_path / "project")
+    folder = project.content / "mini"
+    items = [{"id": n, "type": "book", "title": f"Book {n}"} for n in range(30_000)]
+    items.append({"id": "doe2020", "type": "book", "title": "A Book"})
+    (folder / "library.json").write_text(json.dumps(items, indent=1))
+    edit_publication(folder, {"references": "library.json"})
+    started = time.perf_counter()
+    result = run(project, "check")
+    assert time.perf_counter() - started < 5, "reading ids is not linear"
+    assert "library.json:149998:9: warning: reference '29999'" in result.output  # its line

@@ -73,6 +73,13 @@ def replace_attachment(name: str, data: bytes):
     return change
 
 
+def with_template_code(edition: Path, target: Path, code: str) -> Path:
+    """A forged copy of the edition whose handout template starts its body with `code`."""
+    template = (ROOT / "templates" / "handout.html").read_text()
+    evil = template.replace("{% block body %}", "{% block body %}" + code, 1)
+    return forged(edition, target, replace_attachment("templates/handout.html", evil.encode()))
+
+
 # -- 1. reproduce runs no code, reads no bomb, trusts no manifest ------------------------------
 
 
@@ -93,13 +100,7 @@ def replace_attachment(name: str, data: bytes):
 def test_reproduce_runs_no_code_from_an_edition(released, tmp_path, payload):
     project, edition = released
     mark = tmp_path / "pwned"
-    template = (ROOT / "templates" / "handout.html").read_text()
-    evil = template.replace("{% block body %}", "{% block body %}" + payload, 1)
-    copy = forged(
-        edition,
-        tmp_path / "1.0.0",
-        replace_attachment("templates/handout.html", evil.replace("@MARK@", str(mark)).encode()),
-    )
+    copy = with_template_code(edition, tmp_path / "1.0.0", payload.replace("@MARK@", str(mark)))
     assert cli(project, "verify", str(copy)).exit_code == 0  # a forger rehashes
     result = cli(project, "reproduce", str(copy))
     assert result.exit_code == 1
@@ -117,15 +118,14 @@ def test_reproduce_runs_no_code_from_an_edition(released, tmp_path, payload):
         ("{{ long_date('/etc/passwd') }}", "long_date() takes a date"),
         ("{{ 1 / 0 }}", "template: division by zero [template-error]"),
         ("{{ pub.languages[99] }}", "template: list object has no element 99"),
+        ("{{ ('x' * 10**12) | length }}", "repetition longer than 1,000,000"),
+        ("{{ 7 ** 1000000 }}", "power larger than 64"),
+        ("{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}", "template: it nests too deeply"),
     ],
 )
 def test_template_helpers_take_only_what_they_are_for(released, tmp_path, payload, message):
     project, edition = released
-    template = (ROOT / "templates" / "handout.html").read_text()
-    evil = template.replace("{% block body %}", "{% block body %}" + payload, 1)
-    copy = forged(
-        edition, tmp_path / "1.0.0", replace_attachment("templates/handout.html", evil.encode())
-    )
+    copy = with_template_code(edition, tmp_path / "1.0.0", payload)
     result = cli(project, "reproduce", str(copy))
     assert result.exit_code == 1
     assert "templates/handout.html:5:1: error: " in result.output
@@ -441,3 +441,43 @@ def test_reproduce_refuses_a_damaged_edition(released, tmp_path):
     result = cli(project, "reproduce", str(copy))
     assert result.exit_code == 1
     assert f"{html}: error: changed since the release" in result.output
+
+
+def test_a_template_that_loops_is_stopped_at_the_limit(released, tmp_path, monkeypatch):
+    import pressrun.editions
+
+    project, edition = released
+    monkeypatch.setattr(pressrun.editions, "REPRODUCE_CPU_SECONDS", 3)
+    loop = "{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}"
+    copy = with_template_code(edition, tmp_path / "1.0.0", loop)
+    result = cli(project, "reproduce", str(copy))
+    assert result.exit_code == 1
+    assert "error: rebuilding it needed more than 3 s of processor time" in result.output
+
+
+def test_verify_reads_huge_or_linked_files_in_little_memory(released, tmp_path):
+    project, edition = released
+    copy = tmp_path / "1.0.0"
+    shutil.copytree(edition, copy)
+    with open(copy / "en" / "handout.html", "r+b") as handle:
+        handle.truncate(2 * 1024**4)  # a sparse file of 2 TiB: it costs nothing to ship
+    (copy / "CHECKSUMS.sha256").unlink()
+    (copy / "CHECKSUMS.sha256").symlink_to("/dev/zero")
+    result = cli(project, "verify", str(copy))
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "en/handout.html: error: changed since the release (2,199,023,255,552 bytes" in (
+        result.output
+    )
+    assert "CHECKSUMS.sha256: error: missing or changed since the release" in result.output
+
+
+def test_a_huge_number_in_a_manifest_is_a_diagnostic(released, tmp_path):
+    project, edition = released
+    copy = tmp_path / "1.0.0"
+    shutil.copytree(edition, copy)
+    text = (copy / "manifest.json").read_text()
+    (copy / "manifest.json").write_text(text.replace('"bytes": ', '"bytes": ' + "9" * 5000, 1))
+    for args in (("verify", str(copy)), ("reproduce", str(copy))):
+        result = cli(project, *args)
+        assert result.exit_code == 1 and "Traceback" not in result.output
+        assert "manifest.json nests too deeply or holds a number too long" in result.output

@@ -171,11 +171,12 @@ def served(built, tmp_path):
     httpd.server_close()
 
 
-def request(port: int, method: str, path: str, host: str | None = None, origin: str | None = None):
+def request(port: int, method: str, path: str, host: str | None = None, origin=None, **more):
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     headers = {"Host": f"127.0.0.1:{port}" if host is None else host}
     if origin is not None:
         headers["Origin"] = origin
+    headers |= {name.replace("_", "-"): value for name, value in more.items()}
     connection.request(method, path, headers=headers)
     response = connection.getresponse()
     body = response.read()
@@ -222,6 +223,18 @@ def test_serve_answers_no_page_of_another_site(served):
     for origin in ("https://evil.example", "null", "http://127.0.0.1.evil.example"):
         assert request(port, "GET", "/__pressrun/events", origin=origin)[0].status == 403
     assert request(port, "GET", "/mini/en/", origin=f"http://localhost:{port}")[0].status == 200
+    # An <img> of another site sends no Origin, but says where it comes from.
+    cross = {"Sec_Fetch_Site": "cross-site", "Sec_Fetch_Mode": "no-cors"}
+    assert request(port, "GET", "/__pressrun/events", **cross)[0].status == 403
+    assert request(port, "GET", "/mini/en/handout.pdf", **cross)[0].status == 403
+    link = {"Sec_Fetch_Site": "cross-site", "Sec_Fetch_Mode": "navigate"}
+    assert request(port, "GET", "/mini/en/handout.pdf", **link)[0].status == 200
+
+
+def test_serve_follows_no_symlink_to_hidden_files(served, built):
+    port, _ = served
+    (built.output / "mini" / "cache").symlink_to(built.output / ".cache")
+    assert request(port, "GET", "/mini/cache/")[0].status == 404
 
 
 def test_serve_caps_the_reload_connections(served):
@@ -248,3 +261,27 @@ def test_serve_caps_the_reload_connections(served):
             break
         assert time.monotonic() < deadline, "the closed streams kept their places"
         time.sleep(0.2)
+
+
+def test_served_pages_run_only_the_reload_script(served, built):
+    """In Chromium: the reload script runs under the Content-Security-Policy, a script in a
+    page (say of an edition received from elsewhere) does not."""
+    playwright = pytest.importorskip("playwright.sync_api")
+    port, builds = served
+    page_path = built.output / "mini" / "en" / "evil.html"
+    page_path.write_text(
+        "<!DOCTYPE html><html><body><p>x</p>"
+        "<script>document.title = 'script ran'</script></body></html>"
+    )
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+        page = browser.new_page()
+        violations = []
+        page.on("console", lambda message: violations.append(message.text))
+        page.goto(f"http://127.0.0.1:{port}/mini/en/evil.html")
+        page.wait_for_timeout(500)
+        assert page.title() != "script ran"
+        assert any("Content Security Policy" in text for text in violations)
+        with page.expect_navigation(timeout=10_000):  # the reload script did run
+            builds.finished()
+        browser.close()
