@@ -81,12 +81,29 @@ def check(path: Path) -> str:
 
 
 def data_url(path: Path, display: str) -> str:
-    """The image as a data: URL, so the HTML stands alone and names no build path."""
+    """The image as a data: URL, so the HTML stands alone and names no build path. CMYK
+    images become RGB: browsers show CMYK JPEGs badly, and PDF/A with an sRGB intent
+    forbids them."""
     data = path.read_bytes()
     mime = "image/svg+xml" if _looks_like_svg(data) else _raster_mime(data)
+    if mime == "image/jpeg":
+        data = _rgb_jpeg(data)
     url = f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
     _MADE[hashlib.sha256(url.encode()).hexdigest()] = display
     return url
+
+
+def _rgb_jpeg(data: bytes) -> bytes:
+    from io import BytesIO
+
+    from PIL import Image
+
+    with Image.open(BytesIO(data)) as image:
+        if image.mode not in ("CMYK", "YCCK"):
+            return data
+        buffer = BytesIO()
+        image.convert("RGB").save(buffer, "JPEG", quality=95)
+        return buffer.getvalue()
 
 
 def named(url: str) -> str | None:

@@ -34,6 +34,7 @@ class Inline:
     where: Location
     file: YamlFile = field(repr=False, compare=False)
     span: tuple[int, int] = (0, 0)  # character offsets of the YAML scalar in file.text
+    phrase: bool = False  # inline text (a title, heading, caption): no block syntax
 
     def locate(self, fragment: str) -> Location:
         """Where `fragment` of this text stands in its file (YAML folding moves lines)."""
@@ -579,11 +580,12 @@ def _attribution(g: YamlFile, license_node, source_node) -> Attribution | None:
     )
 
 
-def _inline(f: YamlFile, node, what: str) -> Inline | None:
+def _inline(f: YamlFile, node, what: str, phrase: bool = False) -> Inline | None:
     text = f.string(node, what)
     if text is None:
         return None
-    inline = Inline(text, f.where(node), f, (node.start_mark.index, node.end_mark.index))
+    span = (node.start_mark.index, node.end_mark.index)
+    inline = Inline(text, f.where(node), f, span, phrase)
     _check_markdown(f, inline)
     return inline
 
@@ -681,8 +683,8 @@ def _article(f: YamlFile, lang: str) -> Article:
     top = f.mapping(
         f.root, required=("title", "sections"), optional=("subtitle",), what=f"{lang}.yaml"
     )
-    title = _inline(f, top["title"], "title") if "title" in top else None
-    subtitle = _inline(f, top["subtitle"], "subtitle") if "subtitle" in top else None
+    title = _inline(f, top["title"], "title", phrase=True) if "title" in top else None
+    subtitle = _inline(f, top["subtitle"], "subtitle", phrase=True) if "subtitle" in top else None
     sections = []
     used_ids: set[str] = set()
     for number, node in enumerate(
@@ -697,7 +699,7 @@ def _article(f: YamlFile, lang: str) -> Article:
 
 def _section(f: YamlFile, node, number: int, used_ids: set[str]) -> Section | None:
     keys = f.mapping(node, required=("blocks",), optional=("heading", "id"), what="a section")
-    heading = _inline(f, keys["heading"], "heading") if "heading" in keys else None
+    heading = _inline(f, keys["heading"], "heading", phrase=True) if "heading" in keys else None
     if "id" in keys:
         sid = f.matching(
             keys["id"], ID_PATTERN, "section id", "use lowercase letters, digits and hyphens"
@@ -756,18 +758,24 @@ def _block(f: YamlFile, node) -> Block | None:
         case "quote":
             text = _inline(f, body, "quote")
             source = (
-                _inline(f, keys["attribution"], "attribution") if "attribution" in keys else None
+                _inline(f, keys["attribution"], "attribution", phrase=True)
+                if "attribution" in keys
+                else None
             )
             return Quote(text, source) if text else None
         case "list":
             items = [
-                i for i in (_inline(f, n, "a list item") for n in f.sequence(body, "list")) if i
+                i
+                for i in (
+                    _inline(f, n, "a list item", phrase=True) for n in f.sequence(body, "list")
+                )
+                if i
             ]
             ordered = f.boolean(keys["ordered"], "ordered") if "ordered" in keys else False
             return ListBlock(items, bool(ordered))
         case "figure":
             image = f.string(body, "figure image")
-            caption = _inline(f, keys["caption"], "caption")
+            caption = _inline(f, keys["caption"], "caption", phrase=True)
             alt = f.string(keys["alt"], "alt text")
             path = image_inside(f, body, f.path.parent, image, "image") if image else None
             if path is None or caption is None or alt is None:

@@ -175,6 +175,14 @@ function Pandoc(doc)
   -- 2. and 3.
   doc = pandoc.utils.citeproc(clean_references(doc))
   citeproc_filter.Note = note  -- 4. (its content is cleaned first: walks go bottom-up)
+  -- A citation that became a note is that note alone (calls are then side by side in the
+  -- HTML, and pressrun can part them).
+  citeproc_filter.Cite = function(el)
+    if #el.content == 1 and el.content[1].t == 'Span' and el.content[1].classes[1] == 'footnote'
+    then
+      return el.content[1]
+    end
+  end
   doc = doc:walk(citeproc_filter)
   -- 5.
   local blocks = pandoc.Blocks({})

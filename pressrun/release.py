@@ -23,6 +23,7 @@ from .archive import CHECKSUMS, LOCK, MANIFEST, SIGNATURE, checksum_lines
 from .check import check
 from .diagnostics import Diagnostic, Location, PressrunError, fail
 from .formats import read_formats
+from .images import SUFFIXES
 from .load import Publication
 from .output import cannot_write, exclusive, write_atomic
 from .pipeline import produce
@@ -127,7 +128,7 @@ def release(
     for lang in pub.languages:
         for made in produce(project, pub, lang, pub.formats, formats, warn, archival):
             files.update(made.files)
-    _validate_pdfa(files)
+    _validate_pdfa(files, pub)
     files[MANIFEST] = manifest(pub, files, made_from)
     files[CHECKSUMS] = checksum_lines(files)
     if key is not None:
@@ -162,15 +163,30 @@ def manifest(pub: Publication, files: dict[str, bytes], made_from: dict[str, byt
     return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False).encode("utf-8") + b"\n"
 
 
-def _validate_pdfa(files: dict[str, bytes]) -> None:
-    """Every archival PDF must pass the PDF/A-3b validator; a failure is a bug, not user error."""
+def _validate_pdfa(files: dict[str, bytes], pub: Publication) -> None:
+    """Every archival PDF must pass the PDF/A-3b validator before the edition is written."""
     from pikepdf.pdfa import validate_written
 
+    images = [p.name for p in pub.files() if p.suffix.lower() in SUFFIXES]
+    problems = []
     for name, data in files.items():
         if name.endswith(".pdf") and not name.endswith("-print.pdf"):
             report = validate_written(io.BytesIO(data), "3b")
-            if not report.passed:
-                raise AssertionError(f"{name} is not valid PDF/A-3b: {report.findings[:3]}")
+            problems += [
+                Diagnostic(
+                    Location(f"{pub.id}/{name}"),
+                    f"not valid PDF/A-3b: {finding.message} ({finding.where})",
+                    "not-pdfa",
+                    f"an image may be the cause ({', '.join(images)}): save it again as "
+                    "RGB PNG or JPEG"
+                    if images
+                    else "a template or stylesheet may use what PDF/A forbids",
+                )
+                for finding in report.findings
+                if finding.kind == "violation"
+            ][:5]
+    if problems:
+        raise PressrunError(problems)
 
 
 def _write_folder(folder: Path, files: dict[str, bytes]) -> None:

@@ -22,7 +22,7 @@ from .images import SUFFIXES, data_url
 from .load import Publication
 from .project import Project
 from .sandbox import sandbox
-from .text import Text
+from .text import FOOTNOTE, Text, closing_span
 from .yamlnodes import YamlFile
 
 CSL_LOCALE = re.compile(r"[a-z]{2,3}(-[A-Z]{2})?")
@@ -211,7 +211,6 @@ def _print_files(project: Project, pub: Publication) -> list[str]:
     return names
 
 
-FOOTNOTE = '<span class="footnote">'
 NOTES_PLACE = "<!--pressrun:notes-->"
 
 
@@ -220,7 +219,7 @@ def number_notes(html: str, heading: str) -> str:
     (shown on wide screens), and an entry of the notes list with a link back."""
     out, notes, position = [], [], 0
     while (start := html.find(FOOTNOTE, position)) >= 0:
-        end = _closing_span(html, start + len(FOOTNOTE))
+        end = closing_span(html, start + len(FOOTNOTE))
         body = html[start + len(FOOTNOTE) : end]
         n = len(notes) + 1
         notes.append(body)
@@ -247,16 +246,6 @@ def number_notes(html: str, heading: str) -> str:
         else ""
     )
     return html.replace(NOTES_PLACE, section)
-
-
-def _closing_span(html: str, index: int) -> int:
-    """The index of the </span> that closes the span whose content starts at `index`."""
-    depth = 1
-    for match in re.finditer(r"<span\b|</span>", html[index:]):
-        depth += 1 if match.group(0) == "<span" else -1
-        if depth == 0:
-            return index + match.start()
-    raise ValueError("unclosed footnote span")
 
 
 def _template_error(

@@ -103,6 +103,40 @@ def _depth(html: str) -> int:
     return deepest
 
 
+FOOTNOTE = '<span class="footnote">'
+WORD_JOINER = "\u2060"  # no line break here (UAX 14), and nothing printed
+CALL_SEPARATOR = '<span class="call-separator">,</span>'
+
+
+def join_calls(html: str) -> str:
+    """A note's call never starts a line: it is joined to the word before it (the space
+    between them goes); two calls side by side are parted by a superscript comma, not read
+    as one number."""
+    out, position, previous_end = [], 0, -1
+    while (start := html.find(FOOTNOTE, position)) >= 0:
+        before = html[position:start]
+        stripped = before.rstrip(" \n")
+        if previous_end >= 0 and not stripped:
+            out.append(WORD_JOINER + CALL_SEPARATOR + WORD_JOINER)
+        elif stripped:
+            out.append(stripped + WORD_JOINER)
+        end = closing_span(html, start + len(FOOTNOTE)) + len("</span>")
+        out.append(html[start:end])
+        position, previous_end = end, end
+    out.append(html[position:])
+    return "".join(out)
+
+
+def closing_span(html: str, index: int) -> int:
+    """The index of the </span> that closes the span whose content starts at `index`."""
+    depth = 1
+    for match in re.finditer(r"<span\b|</span>", html[index:]):
+        depth += 1 if match.group(0) == "<span" else -1
+        if depth == 0:
+            return index + match.start()
+    raise ValueError("unclosed footnote span")
+
+
 def pandoc_version() -> str:
     result = subprocess.run(
         [pandoc_path(), "--version"], capture_output=True, text=True, check=True
@@ -112,10 +146,38 @@ def pandoc_version() -> str:
 
 def markdown_document(article: Article, token: str) -> str:
     """One Markdown document: each piece in a div #pr-TOKEN-N, then the bibliography's place."""
-    sources = [inline.source.strip() for inline in article.inlines()]
+    sources = [
+        as_phrase(inline.source) if inline.phrase else inline.source.strip()
+        for inline in article.inlines()
+    ]
     parts = [f"::: {{#pr-{token}-{n}}}\n{source}\n:::\n" for n, source in enumerate(sources)]
     parts.append(f":::: {{#pr-{token}-refs}}\n::: {{#refs}}\n:::\n::::\n")
     return "\n".join(parts)
+
+
+# What pandoc would read as the start of a block when it begins a line: a list item
+# (3. Aftermath, A) and (a), a bullet), a heading, a quote, a line block, a rule, a fence.
+BLOCK_START = re.compile(
+    r"(?:\d{1,9}|[A-Za-z]|[ivxlcdmIVXLCDM]+|#)(?P<after>[.)])(?=\s|$)"
+    r"|(?P<paren>\()(?:\d{1,9}|[A-Za-z]|[ivxlcdmIVXLCDM]+|@\w*)\)(?=\s|$)"
+    r"|(?P<bullet>[-+*])(?=\s|$)"
+    r"|(?P<rule>[-*_])(?:\s*(?P=rule)){2,}\s*$"
+    r"|(?P<heading>#){1,6}(?=\s|$)"
+    r"|(?P<quote>>)"
+    r"|(?P<lines>\|)(?=\s)"
+    r"|(?P<fence>`{3}|~{3})"
+)
+
+
+def as_phrase(source: str) -> str:
+    """Text that is inline by nature (a title, a heading, a caption, a list item) as pandoc
+    must read it: one line, and its first mark escaped where it would start a block."""
+    text = " ".join(source.split())
+    match = BLOCK_START.match(text)
+    if not match:
+        return text
+    at = next((match.start(g) for g in ("after", "paren") if match.group(g)), 0)
+    return text[:at] + "\\" + text[at:]
 
 
 def csl_file(pub: Publication) -> Path:
@@ -174,7 +236,8 @@ def text(pub: Publication, lang: str, csl_locale: str) -> Text:
             "remove fenced-div lines (':::') from the text",
         )
     pieces = {
-        inline.where: _inline_images(found[str(n)], pub, images) for n, inline in enumerate(inlines)
+        inline.where: join_calls(_inline_images(found[str(n)], pub, images))
+        for n, inline in enumerate(inlines)
     }
     too_deep = [
         Diagnostic(

@@ -95,13 +95,17 @@ def identifier(name: str) -> bytes:
 FILLER = "pressrun-filler"
 
 
-def drop_empty_resources(pdf: bytes) -> bytes:
-    """Remove the empty /Pattern and /Shading dictionaries WeasyPrint writes: PDF/A checkers
-    reject them. The file is saved again with an ID computed from its content."""
+def archival_fixes(pdf: bytes) -> bytes:
+    """What PDF/A asks of WeasyPrint's output: no empty /Pattern and /Shading dictionaries,
+    no image interpolation (WeasyPrint smooths images; PDF/A forbids it). The file is saved
+    again with an ID computed from its content."""
     import pikepdf
 
     with pikepdf.open(io.BytesIO(pdf)) as document:
         for obj in document.objects:
+            image = isinstance(obj, pikepdf.Stream) and obj.get("/Subtype") == pikepdf.Name.Image
+            if image and obj.get("/Interpolate") is not None:
+                obj.Interpolate = False
             if isinstance(obj, pikepdf.Dictionary) and "/Resources" in obj:
                 resources = obj.Resources
                 for key in ("/Pattern", "/Shading"):
@@ -179,7 +183,7 @@ def typeset(
     if problems:
         raise PressrunError(problems)
     if archival:
-        pdf = drop_empty_resources(pdf)
+        pdf = archival_fixes(pdf)
     return pdf
 
 

@@ -13,7 +13,7 @@ import pikepdf
 import pytest
 from click.testing import CliRunner
 from conftest import ROOT, SAMPLE, copy_project, rehash
-from pdf import info
+from pdf import info, run
 from pikepdf.pdfa import validate_written
 
 import build as cli_module
@@ -174,3 +174,48 @@ def test_reproduce_names_a_file_that_differs(released, tmp_path):
     assert f"{copy}/es/handout.html: error: differs from the rebuild" in result.output
     assert "3 file(s) of soviet-japanese-basic-convention 1.0.0 differ" in result.output
     assert f"{copy}/manifest.json: error: differs from the rebuild" in result.output
+
+
+IMAGE_KINDS = [
+    ("rgb.png", "RGB", "PNG"),
+    ("rgba.png", "RGBA", "PNG"),
+    ("grey.png", "L", "PNG"),
+    ("palette.png", "P", "PNG"),
+    ("photo.jpg", "RGB", "JPEG"),
+    ("print.jpg", "CMYK", "JPEG"),
+]
+
+
+def test_release_with_every_image_kind_is_pdfa(tmp_path):
+    from PIL import Image
+
+    project = copy_project(tmp_path / "p", ())
+    shutil.copytree(ROOT / "tests" / "data" / "mini", project.content / "mini")
+    folder = project.content / "mini"
+    blocks = []
+    for name, mode, kind in IMAGE_KINDS:
+        Image.effect_noise((60, 40), 40).convert(mode).save(folder / name, kind)
+        blocks.append(f"      - {{figure: {name}, caption: {name}, alt: A {mode} image}}")
+    (folder / "map.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="20" height="10">'
+        '<rect width="20" height="10" fill="teal"/></svg>'
+    )
+    blocks.append("      - {figure: map.svg, caption: An SVG, alt: A map}")
+    (folder / "en.yaml").write_text(
+        "title: T\nsections:\n  - heading: H\n    blocks:\n      - Text [@doe2020].\n"
+        + "\n".join(blocks)
+        + "\n"
+    )
+    meta = folder / "publication.yaml"
+    meta.write_text(
+        meta.read_text().replace("[handout]", "[handout, booklet, web]")
+        + "cover: {image: rgba.png, alt: A cover}\n"
+    )
+    result = cli(project, "release", "mini")
+    assert result.exit_code == 0, result.output
+    edition = project.output / "editions" / "mini" / "1.0.0"
+    for name in ("en/handout.pdf", "en/booklet.pdf"):
+        assert validate_written(edition / name, "3b").passed
+        listed = run("pdfimages", "-list", str(edition / name)).splitlines()[2:]
+        assert len([row for row in listed if " image " in row]) >= 6
+        assert not [row for row in listed if " cmyk " in row]

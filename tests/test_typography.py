@@ -1,0 +1,82 @@
+"""What a reader sees of the text's typography: inline fields read as text, note calls kept
+with their words and parted from each other."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from conftest import ROOT, mini_project
+from pdf import page_words
+
+from pressrun.pipeline import build
+from pressrun.text import as_phrase, join_calls
+from pressrun.typeset import typeset
+
+
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [
+        ("3. Aftermath", "3\\. Aftermath"),
+        ("A) first", "A\\) first"),
+        ("(a) part", "\\(a) part"),
+        ("- a dash", "\\- a dash"),
+        ("> quoted", "\\> quoted"),
+        ("# hash", "\\# hash"),
+        ("*Nisso Kihon Jōyaku* in 1925", "*Nisso Kihon Jōyaku* in 1925"),
+        ("1905 was a year", "1905 was a year"),
+        ("Two\nlines", "Two lines"),
+    ],
+)
+def test_phrases_read_without_block_syntax(written, read):
+    assert as_phrase(written) == read
+
+
+def test_headings_captions_and_items_print_as_written(tmp_path):
+    project = mini_project(tmp_path / "p")
+    (project.content / "mini" / "en.yaml").write_text(
+        "title: 1905. A year\nsections:\n  - heading: 3. Aftermath\n    blocks:\n"
+        "      - Text [@doe2020].\n      - {list: ['1. first', '- second'], ordered: false}\n"
+        "      - {quote: Words., attribution: '— Someone'}\n",
+        encoding="utf-8",
+    )
+    build(project)
+    html = (project.output / "mini" / "en" / "handout.html").read_text()
+    assert "<h1>1905. A year</h1>" in html and "<h2>3. Aftermath</h2>" in html
+    assert "<li>1. first</li><li>- second</li>" in html
+    assert "<ol" not in html.split("<main>")[1]
+
+
+def test_a_call_joins_its_word_and_two_calls_are_parted():
+    html = (
+        'sign.<span class="footnote">A.</span><span class="footnote">B.</span> and '
+        'more <span class="footnote">C.</span> end'
+    )
+    joined = join_calls(html)
+    assert joined == (
+        'sign.\u2060<span class="footnote">A.</span>\u2060<span class="call-separator">,</span>'
+        '\u2060<span class="footnote">B.</span> and more\u2060<span class="footnote">C.</span> end'
+    )
+    assert not re.search(r"\s\u2060", joined)
+
+
+def test_no_call_starts_a_line_at_any_width(tmp_path):
+    """The issue's case: "…sign (Stead, 1904, p. 212)." with a note, in 60 column widths;
+    without the joiner, four of them put the call alone at the start of a line."""
+    css = (ROOT / "styles" / "common.css").read_text()
+    body = "".join(
+        f'<p style="width:{60 + n * 0.7}mm">'
+        + join_calls(
+            "The delegates did agree to sign (Stead, 1904, p.&nbsp;212)."
+            '<span class="footnote">A note.</span> More text follows.'
+        )
+        + "</p>"
+        for n in range(60)
+    )
+    html = f"<html><head><style>@page {{ size: A4; margin: 10mm }} {css}</style></head>"
+    pdf = tmp_path / "calls.pdf"
+    pdf.write_bytes(typeset(f"{html}<body>{body}</body></html>", tmp_path, "calls"))
+    words = [w for page in page_words(pdf) for w in page]
+    body_height = max(w.height for w in words)
+    starts = [w for w in words if w.first_in_line and re.fullmatch(r"\d+", w.text)]
+    assert not [w for w in starts if w.height < body_height * 0.8], "a call starts a line"
