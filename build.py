@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from pressrun.diagnostics import PressrunError, Warnings
+from pressrun.diagnostics import PressrunError, UsageProblem, Warnings
 from pressrun.project import Project, find_project
 
 
@@ -45,7 +45,9 @@ def cli(ctx: click.Context, project_dir: Path | None) -> None:
         raise UserError(str(exc)) from None
 
 
-def user_error(exc: PressrunError) -> UserError:
+def user_error(exc: PressrunError) -> click.ClickException:
+    if isinstance(exc, UsageProblem):  # a mistake in the command line: exit 2
+        return click.UsageError(str(exc).removeprefix("error: "))
     count = len(exc.diagnostics)
     return UserError(f"{exc}\n{count} error{'s' if count != 1 else ''}")
 
@@ -273,18 +275,34 @@ def editions(ctx):
     show_default=True,
     help="A language of the publication (repeatable).",
 )
+@click.option(
+    "--labels-from",
+    metavar="LANG",
+    help="For a language with no label catalog, start one from LANG's (to translate).",
+)
 @click.pass_context
-def new(ctx, pub_id, langs):
+def new(ctx, pub_id, langs, labels_from):
     """Create content/PUB_ID/ with a publication that builds at once."""
     from pressrun.scaffold import new as scaffold
 
     try:
-        files = scaffold(project_of(ctx), pub_id, list(langs))
+        files = scaffold(project_of(ctx), pub_id, list(langs), labels_from)
     except PressrunError as exc:
         raise user_error(exc) from None
     for name in files:
         click.echo(f"created {name}")
-    click.echo(f"next: python build.py build {pub_id}")
+    click.echo(f"next: {this_command()} build {pub_id}")
+
+
+def this_command() -> str:
+    """How the user ran pressrun, to say the next command as it works for them."""
+    import os
+
+    python = os.path.relpath(sys.executable) if not os.path.isabs(sys.argv[0]) else sys.executable
+    script = os.path.relpath(sys.argv[0]) if sys.argv[0].endswith(".py") else None
+    if script is None:
+        return os.path.basename(sys.argv[0]) or "pressrun"
+    return f"{python} {script}"
 
 
 def watching(ctx, publications, on_built=lambda made: None) -> None:

@@ -11,7 +11,7 @@ from html import escape
 
 from markupsafe import Markup
 
-from .diagnostics import Diagnostic, PressrunError, did_you_mean, fail
+from .diagnostics import Diagnostic, PressrunError, did_you_mean, usage
 from .formats import read_formats
 from .load import Article, Publication, load
 from .project import Project
@@ -27,8 +27,7 @@ def select(project: Project, pub_ids: list[str] | None) -> list[Publication]:
     known = project.publication_ids()
     for pub_id in pub_ids or []:
         if pub_id not in known:
-            raise fail(
-                None,
+            raise usage(
                 f"no publication '{pub_id}' in content/",
                 "unknown-publication",
                 did_you_mean(pub_id, known) or f"known: {', '.join(known) or 'none'}",

@@ -47,6 +47,15 @@ class PressrunError(Exception):
         return "\n".join(str(d) for d in self.diagnostics)
 
 
+class UsageProblem(PressrunError):
+    """A mistake in the command line (an unknown publication, format or language named in
+    it): the CLI shows it as a usage error, exit code 2."""
+
+
+def usage(message: str, code: str, hint: str = "") -> UsageProblem:
+    return UsageProblem([Diagnostic(None, message, code, hint)])
+
+
 def fail(where: Location | None, message: str, code: str, hint: str = "") -> PressrunError:
     """Build a user error holding a single diagnostic (to be raised by the caller)."""
     return PressrunError([Diagnostic(where, message, code, hint)])

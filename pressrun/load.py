@@ -103,10 +103,11 @@ class Article:
     subtitle: Inline | None
     sections: list[Section]
     where: Location
+    warnings: list[Diagnostic] = field(default_factory=list)
 
     def inlines(self) -> list[Inline]:
         """Every piece of Markdown in reading order (the order notes are numbered in)."""
-        found = [self.title] + ([self.subtitle] if self.subtitle else [])
+        found = [i for i in (self.title, self.subtitle) if i is not None]
         for section in self.sections:
             if section.heading:
                 found.append(section.heading)
@@ -236,8 +237,17 @@ def _load(project: Project, pub_id: str) -> Publication:
     meta_file = YamlFile(folder / "publication.yaml", project.display(folder / "publication.yaml"))
     top = meta_file.mapping(
         meta_file.root,
-        required=("id", "languages", "edition", "license", "source"),
-        optional=("formats", "paper", "style", "references", "cover", "imposition", "changelog"),
+        required=("id", "languages", "edition", "license"),
+        optional=(
+            "formats",
+            "paper",
+            "style",
+            "references",
+            "cover",
+            "imposition",
+            "changelog",
+            "source",
+        ),
         what="publication.yaml",
     )
     g = meta_file
@@ -302,10 +312,15 @@ def _load(project: Project, pub_id: str) -> Publication:
     for lang in (lang for lang in languages if lang in project.languages()):
         path = folder / f"{lang}.yaml"
         try:
-            articles[lang] = _article(YamlFile(path, project.display(path)), lang)
+            text = YamlFile(path, project.display(path))
         except PressrunError as exc:
             errors += exc.diagnostics
-    warnings: list[Diagnostic] = []
+            continue
+        # An article with errors is still read whole, so its citations are checked too: one
+        # run reports every error.
+        articles[lang] = _article(text, lang)
+        errors += [d for d in text.diagnostics if d.severity == "error"]
+    warnings: list[Diagnostic] = [w for article in articles.values() for w in article.warnings]
     if references is not None:
         errors += _check_citations(articles.values(), references, warnings)
     if errors:
@@ -553,10 +568,15 @@ def _source_date(g: YamlFile, node) -> datetime.date | None:
 
 
 def _attribution(g: YamlFile, license_node, source_node) -> Attribution | None:
-    if license_node is None or source_node is None:
+    """The licence, and the work the text is adapted from (none for an original text)."""
+    if license_node is None:
         return None
     lic = g.mapping(license_node, required=("name",), optional=("url",), what="license")
-    src = g.mapping(source_node, required=("title",), optional=("publisher", "url"), what="source")
+    src = (
+        g.mapping(source_node, required=("title",), optional=("publisher", "url"), what="source")
+        if source_node is not None
+        else {}
+    )
 
     def text(keys, key, what):
         return (g.string(keys[key], what) or "") if key in keys else ""
@@ -658,6 +678,18 @@ def _check_markdown(f: YamlFile, inline: Inline) -> None:
                 "fenced-div",
                 "use the block types (notice, quote, …) instead",
             )
+    for start in _unclosed_brackets(source):
+        f.diagnostics.append(
+            Diagnostic(
+                inline.locate(source[start : start + 20]),
+                "a '[' is never closed: what follows prints as written, a citation in it as "
+                "its author's name in the text",
+                "unclosed-bracket",
+                "close it with ']' (a citation is [@key, p. 12]); write \\[ for a bracket "
+                "of its own",
+                severity="warning",
+            )
+        )
     for start in (m.start() for m in re.finditer(r"\^\[", source)):
         length = _note_length(source, start + 2)
         if length > MAX_NOTE_CHARS:
@@ -668,6 +700,19 @@ def _check_markdown(f: YamlFile, inline: Inline) -> None:
                 "note-too-long",
                 "shorten the note or move its text into the body",
             )
+
+
+def _unclosed_brackets(source: str) -> list[int]:
+    """Where a '[' opens that no ']' closes (escaped ones and code spans aside)."""
+    text = re.sub(r"`[^`]*`", lambda m: " " * len(m.group(0)), source)
+    text = re.sub(r"\\.", "  ", text)
+    opened: list[int] = []
+    for index, char in enumerate(text):
+        if char == "[":
+            opened.append(index)
+        elif char == "]" and opened:
+            opened.pop()
+    return opened
 
 
 def _note_length(source: str, start: int) -> int:
@@ -693,8 +738,8 @@ def _article(f: YamlFile, lang: str) -> Article:
         section = _section(f, node, number, used_ids)
         if section:
             sections.append(section)
-    f.raise_errors()
-    return Article(lang, title, subtitle, sections, f.where(f.root))
+    warnings = [d for d in f.diagnostics if d.severity == "warning"]
+    return Article(lang, title, subtitle, sections, f.where(f.root), warnings)
 
 
 def _section(f: YamlFile, node, number: int, used_ids: set[str]) -> Section | None:

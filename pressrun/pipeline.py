@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .check import check
 from .depends import digest, is_current, record
-from .diagnostics import Diagnostic, fail
+from .diagnostics import Diagnostic, did_you_mean, usage
 from .formats import Format, read_formats
 from .impose import impose
 from .load import Publication
@@ -258,10 +258,9 @@ def _chosen(asked: list[str] | None, available: list[str], what: str, pub: Publi
         return available
     chosen = [name for name in asked if name in available]
     if not chosen:
-        raise fail(
-            pub.where,
+        raise usage(
             f"{pub.id} has no {what} {', '.join(map(repr, asked))}",
             f"unknown-{what}",
-            f"its {what}s: {', '.join(available)}",
+            did_you_mean(asked[0], available) or f"its {what}s: {', '.join(available)}",
         )
     return chosen

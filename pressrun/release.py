@@ -21,7 +21,7 @@ from pathlib import Path
 
 from .archive import CHECKSUMS, LOCK, MANIFEST, SIGNATURE, checksum_lines
 from .check import check
-from .diagnostics import Diagnostic, Location, PressrunError, fail
+from .diagnostics import Diagnostic, Location, PressrunError, fail, usage
 from .formats import read_formats
 from .images import SUFFIXES
 from .load import Publication
@@ -100,11 +100,19 @@ def release(
     [pub] = check(project, [pub_id])
     version = version or pub.edition.version
     if not VERSION.fullmatch(version):
-        raise fail(
-            None,
+        raise usage(
             f"version '{version}' is not a semantic version",
             "bad-version",
             "use a version such as 1.0.0",
+        )
+    logged = [change.version for change in pub.edition.changelog]
+    if logged and version not in logged:
+        raise fail(
+            pub.where,
+            f"edition {version} has no entry in the changelog, which lists {', '.join(logged)}",
+            "no-changelog-entry",
+            f"add '- version: {version}' with its date and changes at the top of changelog: "
+            "the colophon and the editions index print them",
         )
     root = into or editions_root(project)
     folder = root / pub.id / version

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import re
 
-from .diagnostics import did_you_mean, fail
+from .diagnostics import did_you_mean, fail, usage
 from .project import Project
 
 PUBLICATION = """\
@@ -22,8 +22,10 @@ edition:
 license:
   name: CC BY 4.0
   url: https://creativecommons.org/licenses/by/4.0/
-source:                         # the work this text is adapted from, if any
-  title: Original work
+# source:                       # the work this text is adapted from, if it is adapted:
+#   title: Title of the original
+#   publisher: Wikipedia
+#   url: https://…
 changelog:
   - version: 0.1.0
     date: {today}
@@ -61,6 +63,28 @@ sections:
 """,
 }
 
+OTHER_LANGUAGE = """\
+# The {name} text ({lang}): write it in {name}, in place of the text below. A string is a
+# paragraph of pandoc Markdown: *emphasis*, [links](https://…), citations [@key, p. 12]
+# (footnotes in a note style), notes ^[like this].
+title: {title}
+subtitle: A first draft
+sections:
+  - heading: Introduction
+    blocks:
+      - >-
+        This text is to be written in {name}. Cite a source like this
+        [@example2024, p. 12], and add a note of your own.^[Notes print at the foot of
+        the page of their call.]
+      - notice: Replace this text with your own.
+"""
+
+LABELS_NOTE = """\
+# Labels for {name} ({lang}), copied from {source}.yaml by 'new --labels-from {source}':
+# translate each label below. csl-locale sets citation terms and quotation marks,
+# date-locale the dates of title blocks.
+"""
+
 REFERENCES = """\
 # The sources, each once (CSL YAML, as Zotero exports it). Cite them by id: [@example2024].
 references:
@@ -75,23 +99,39 @@ references:
 """
 
 
-def new(project: Project, pub_id: str, languages: list[str]) -> list[str]:
-    """Create content/<pub_id>/ and return the files written (as the user reads them)."""
+def new(
+    project: Project, pub_id: str, languages: list[str], labels_from: str | None = None
+) -> list[str]:
+    """Create content/<pub_id>/ and return the files written (as the user reads them). A
+    language with no label catalog gets one copied from `labels_from`, to translate."""
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,63}", pub_id):
-        raise fail(
-            None,
+        raise usage(
             f"'{pub_id}' is not a valid publication id",
             "bad-value",
             "use lowercase letters, digits and hyphens, such as my-handout",
         )
     known = project.languages()
-    for lang in languages:
-        if lang not in known:
+    if labels_from is not None and labels_from not in known:
+        raise usage(
+            f"--labels-from '{labels_from}' has no label catalog",
+            "unknown-language",
+            did_you_mean(labels_from, known) or f"known: {', '.join(known)}",
+        )
+    missing = [lang for lang in languages if lang not in known]
+    for lang in missing:
+        if not re.fullmatch(r"[a-z]{2,3}", lang):
+            raise usage(
+                f"'{lang}' is not a language code",
+                "unknown-language",
+                did_you_mean(lang, known) or "use a code such as de, fr or pt",
+            )
+        if labels_from is None:
             raise fail(
                 None,
-                f"unknown language '{lang}'",
+                f"no label catalog for language '{lang}' (templates/labels/{lang}.yaml)",
                 "unknown-language",
-                did_you_mean(lang, known) or f"known: {', '.join(known)}",
+                f"add --labels-from {known[0]} to start one from the {known[0]} labels (then "
+                f"translate it), or copy templates/labels/{known[0]}.yaml yourself",
             )
     folder = project.content / pub_id
     if folder.exists():
@@ -109,11 +149,46 @@ def new(project: Project, pub_id: str, languages: list[str]) -> list[str]:
         ),
         "references.yaml": REFERENCES,
         **{
-            f"{lang}.yaml": ARTICLE.get(lang, ARTICLE["en"]).format(title=title)
+            f"{lang}.yaml": ARTICLE[lang].format(title=title)
+            if lang in ARTICLE
+            else OTHER_LANGUAGE.format(title=title, lang=lang, name=language_name(lang))
             for lang in languages
         },
     }
+    labels = {lang: _labels(project, lang, labels_from) for lang in missing if labels_from}
     folder.mkdir(parents=True)
     for name, text in files.items():
         (folder / name).write_text(text, encoding="utf-8")
-    return [project.display(folder / name) for name in files]
+    written = [project.display(folder / name) for name in files]
+    for lang, text in labels.items():
+        path = project.templates / "labels" / f"{lang}.yaml"
+        path.write_text(text, encoding="utf-8")
+        written.append(project.display(path) + " (translate its labels)")
+    return written
+
+
+def _labels(project: Project, lang: str, source: str) -> str:
+    """A label catalog for `lang` copied from `source`'s, with the locales of `lang`."""
+    text = (project.templates / "labels" / f"{source}.yaml").read_text(encoding="utf-8")
+    text = "\n".join(line for line in text.splitlines() if not line.startswith("#")) + "\n"
+    text = re.sub(r"(?m)^csl-locale: *\S+", f"csl-locale: {csl_locale(lang)}", text)
+    text = re.sub(r"(?m)^date-locale: *\S+", f"date-locale: {lang}", text)
+    return LABELS_NOTE.format(name=language_name(lang), lang=lang, source=source) + text
+
+
+def language_name(lang: str) -> str:
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        return Locale.parse(lang).get_display_name("en") or lang
+    except (UnknownLocaleError, ValueError):
+        return lang
+
+
+def csl_locale(lang: str) -> str:
+    """The CSL locale of a language: its most likely region (de -> de-DE, pt -> pt-BR)."""
+    from babel.core import get_global
+
+    likely = get_global("likely_subtags").get(lang, "")
+    region = likely.split("_")[-1] if likely.count("_") >= 1 else ""
+    return f"{lang}-{region}" if re.fullmatch(r"[A-Z]{2}", region) else lang

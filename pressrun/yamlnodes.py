@@ -99,6 +99,68 @@ def _aliases(root: yaml.Node | None) -> int:
     return again
 
 
+def _explain(exc: yaml.MarkedYAMLError, text: str):
+    """PyYAML's complaint in plain words, placed on the line that is wrong (PyYAML often
+    notices a mistake lines later): (mark, message, code, hint)."""
+    problem = exc.problem or "invalid YAML"
+    context, opened = exc.context or "", exc.context_mark
+    mark = exc.problem_mark or opened
+    where = f" (opened at line {opened.line + 1}, column {opened.column + 1})" if opened else ""
+    lines = text.splitlines()
+    line = lines[mark.line] if mark and mark.line < len(lines) else ""
+
+    def say(at, message: str, hint: str, code: str = "yaml-syntax"):
+        return at, f"YAML syntax: {message}", code, hint
+
+    if isinstance(exc, TooManyAliases):
+        return say(mark, problem, "write the values out instead of using aliases", "yaml-aliases")
+    if "'\\t'" in problem:
+        return say(mark, "a tab in the indentation", "indent with spaces, not tabs")
+    if "cannot start any token" in problem:
+        return say(mark, problem, "put the text in quotes: YAML cannot start a value with @ or `")
+    if "simple key" in context and "could not find expected ':'" in problem and opened:
+        return say(
+            opened,
+            "this line is neither 'key: value' nor part of the text above it",
+            "indent it as much as the text it continues (in a '>-' text every line is "
+            "indented at least as much as the first), or put the text in quotes",
+        )
+    if "mapping values are not allowed" in problem:
+        if re.fullmatch(r"\s*(- )?[\w-]+", line[: mark.column]):
+            return say(
+                mark,
+                "this key is indented differently from the keys beside it",
+                "line it up with the other keys of the same mapping",
+            )
+        return say(
+            mark,
+            "a colon followed by a space starts a key, and here it is inside a value",
+            "put the text in quotes (\"…\"), or write it on the lines after '>-'",
+        )
+    if problem.startswith("expected <block end>"):
+        return say(
+            mark,
+            "this line does not line up with the lines above it",
+            "the items of a list ('- ') and the keys of a mapping each start in one column",
+        )
+    if "quoted scalar" in context:
+        return say(
+            opened or mark,
+            f"a quote is never closed{where}",
+            "close it; inside the text, write a quote twice ('') or as \\\"",
+        )
+    if "flow sequence" in context or "flow mapping" in context:
+        bracket = "[" if "sequence" in context else "{"
+        return say(
+            opened or mark,
+            f"a '{bracket}' is never closed{where}",
+            f"close it, or put an item that holds '{bracket}', ',' or ':' in quotes",
+        )
+    if "undefined alias" in problem:
+        return say(mark, "an alias (*name) with no anchor (&name)", "write the value out")
+    return say(mark, f"{problem}{where}", "check the indentation and quoting on this line")
+
+
 def _short_tag(tag: str) -> str:
     return "!!" + tag.removeprefix("tag:yaml.org,2002:") if tag.startswith("tag:yaml") else tag
 
@@ -200,31 +262,9 @@ class YamlFile:
                 ]
             ) from None
         except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            problem = exc.problem or "invalid YAML"
-            code, hint = "yaml-syntax", "check the indentation and quoting on this line"
-            if (
-                exc.context
-                and exc.context_mark
-                and exc.problem_mark
-                and exc.context_mark.line != exc.problem_mark.line
-            ):
-                problem += (
-                    f" ({exc.context} at line {exc.context_mark.line + 1}, "
-                    f"column {exc.context_mark.column + 1})"
-                )
-            if "cannot start any token" in problem and "'\\t'" not in problem:
-                hint = "put the text in quotes: YAML cannot start a value with @ or `"
-            elif "'\\t'" in problem:
-                hint = "indent with spaces, not tabs"
-            elif isinstance(exc, TooManyAliases):
-                code, hint = "yaml-aliases", "write the values out instead of using aliases (*name)"
+            mark, message, code, hint = _explain(exc, self.text)
             raise PressrunError(
-                [
-                    Diagnostic(
-                        self.where(mark) if mark else here, f"YAML syntax: {problem}", code, hint
-                    )
-                ]
+                [Diagnostic(self.where(mark) if mark else here, message, code, hint)]
             ) from None
         except yaml.YAMLError as exc:
             raise PressrunError([Diagnostic(here, f"YAML: {exc}", "yaml-syntax")]) from None

@@ -30,11 +30,22 @@ def test_build_one_language(project):
     assert not (project.output / SAMPLE / "en").exists()
 
 
-def test_unknown_publication_is_a_user_error(project):
-    result = run("--project", str(project.root), "build", "soviet-japanese")
-    assert result.exit_code == 1
-    assert "error: no publication 'soviet-japanese' in content/" in result.output
-    assert "Traceback" not in result.output
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["build", "soviet-japanese"], "Error: no publication 'soviet-japanese' in content/"),
+        (["build", "--format", "pdf"], f"Error: {SAMPLE} has no format 'pdf'"),
+        (["build", "--lang", "fr"], f"Error: {SAMPLE} has no language 'fr'"),
+        (["check", "nope"], "Error: no publication 'nope' in content/"),
+        (["new", "Bad_Id"], "Error: 'Bad_Id' is not a valid publication id"),
+        (["release", SAMPLE, "--version", "2"], "Error: version '2' is not a semantic version"),
+    ],
+)
+def test_command_line_mistakes_are_usage_errors(project, args, message):
+    result = run("--project", str(project.root), *args)
+    assert result.exit_code == 2, result.output
+    assert message in result.output and "Usage:" in result.output
+    assert "Traceback" not in result.output and "publication.yaml" not in result.output
 
 
 def test_bad_content_exits_1_with_file_line_and_keeps_old_output(project):

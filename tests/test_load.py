@@ -104,7 +104,9 @@ def test_yaml_syntax_error_has_its_line(project):
     write(project, "es.yaml", "title: T\nsections:\n  - blocks: [unclosed\n")
     with pytest.raises(PressrunError) as exc:
         load(project, SAMPLE)
-    assert messages(exc)[0].startswith(f"content/{SAMPLE}/es.yaml:4:1: error: YAML syntax")
+    assert messages(exc)[0].startswith(
+        f"content/{SAMPLE}/es.yaml:3:13: error: YAML syntax: a '[' is never closed"
+    )
 
 
 def test_unknown_language_and_missing_language_file(project):

@@ -52,15 +52,33 @@ def test_new_publication_builds_at_once(empty):
 
 
 @pytest.mark.parametrize(
-    ("args", "message"),
+    ("args", "code", "message"),
     [
-        (["new", "Field Trip"], "error: 'Field Trip' is not a valid publication id"),
-        (["new", "trip", "--lang", "fr"], "error: unknown language 'fr'"),
+        (["new", "Field Trip"], 2, "Error: 'Field Trip' is not a valid publication id"),
+        (["new", "trip", "--lang", "fr"], 1, "error: no label catalog for language 'fr'"),
+        (["new", "trip", "--lang", "fr"], 1, "hint: add --labels-from en to start one"),
+        (["new", "trip", "--lang", "x1"], 2, "Error: 'x1' is not a language code"),
     ],
 )
-def test_new_refuses_bad_names(empty, args, message):
+def test_new_refuses_bad_names(empty, args, code, message):
     result = cli(empty, *args)
-    assert result.exit_code == 1 and message in result.output
+    assert result.exit_code == code and message in result.output
+    assert not (empty.content / "trip").exists()
+
+
+def test_new_starts_a_language_from_another_labels(empty):
+    result = cli(empty, "new", "trip", "--lang", "en", "--lang", "de", "--labels-from", "en")
+    assert result.exit_code == 0, result.output
+    assert "created templates/labels/de.yaml (translate its labels)" in result.output
+    assert result.output.rstrip().endswith(" build trip")
+    labels = (empty.templates / "labels" / "de.yaml").read_text()
+    assert "csl-locale: de-DE" in labels and "date-locale: de " in labels
+    assert (empty.content / "trip" / "de.yaml").read_text().startswith("# The German text (de)")
+    publication = (empty.content / "trip" / "publication.yaml").read_text()
+    assert "\nsource:" not in publication  # a new text is adapted from nothing yet
+    assert cli(empty, "build", "trip").exit_code == 0
+    handout = (empty.output / "trip" / "de" / "handout.html").read_text()
+    assert "Adapted from" not in handout
 
 
 def test_new_never_overwrites(empty):
