@@ -359,12 +359,26 @@ def serve(ctx, publications, port):
 @cli.command()
 @click.argument("word", required=False)
 def styles(word):
-    """List the CSL citation styles that can be named (those containing WORD)."""
-    from pressrun.csl import style_names
+    """List the CSL citation styles (those whose name or title holds WORD): name, class, title.
+    Independent styles first; a dependent style (a journal's) formats as its parent does."""
+    from pressrun.csl import catalog
 
-    for name in style_names():
-        if not word or word.lower() in name:
-            click.echo(name)
+    every = catalog()
+    chosen = [
+        s for s in every if not word or word.lower() in s.name or word.lower() in s.title.lower()
+    ]
+    width = max((len(s.name) for s in chosen), default=0)
+    for group, heading in ((False, "independent styles"), (True, "dependent styles")):
+        rows = [s for s in chosen if s.dependent is group]
+        if rows:
+            click.echo(f"# {heading} ({len(rows):,})")
+        for s in rows:
+            click.echo(f"{s.name:<{width}}  {s.kind:<11}  {s.title}")
+    independent = sum(not s.dependent for s in every)
+    click.echo(
+        f"{len(chosen):,} shown of {independent:,} independent and {len(every) - independent:,} "
+        "dependent styles; name one as 'style:' in publication.yaml"
+    )
 
 
 if __name__ == "__main__":

@@ -12,6 +12,8 @@ import copy
 import functools
 import importlib.util
 import re
+from dataclasses import dataclass
+from html import unescape
 from pathlib import Path
 from xml.etree import ElementTree
 from xml.etree.ElementTree import Element, ParseError
@@ -47,6 +49,38 @@ def style_names() -> list[str]:
     return sorted(p.stem for p in [*folder.glob("*.csl"), *folder.glob("dependent/*.csl")])
 
 
+@dataclass(frozen=True)
+class StyleInfo:
+    """One style of the repository as `pressrun styles` lists it."""
+
+    name: str
+    title: str
+    kind: str  # note, author-date, numeric, label, author
+    dependent: bool
+
+
+def catalog() -> list[StyleInfo]:
+    """Every style of the repository: independent ones first, each group by name. Read from
+    the head of each file (its <info>), not parsed whole: there are about 10,000."""
+    found = []
+    folder = styles_folder()
+    for dependent, paths in ((False, folder.glob("*.csl")), (True, folder.glob("dependent/*.csl"))):
+        for path in sorted(paths):
+            with open(path, encoding="utf-8", errors="replace") as handle:
+                head = handle.read(6000)
+            title = re.search(r"<title>(.*?)</title>", head, re.S)
+            kind = re.search(r'citation-format="([\w-]+)"', head)
+            found.append(
+                StyleInfo(
+                    path.stem,
+                    unescape(" ".join(title.group(1).split())) if title else path.stem,
+                    kind.group(1) if kind else "?",
+                    dependent,
+                )
+            )
+    return found
+
+
 def resolve(style: str, folder: Path, display: str, where: Location) -> Path:
     """The independent CSL file for `style`: a name from the repository, or a .csl file in
     the publication `folder` (shown to the user as `display`)."""
@@ -76,13 +110,34 @@ def resolve(style: str, folder: Path, display: str, where: Location) -> Path:
     )
 
 
+# Terms that CSL 1.0.2 styles use and pandoc's locales lack for these languages (citeproc
+# then prints the English ones: "Vols." in German); a style's own terms still come first.
+MISSING_TERMS = {
+    "de": {"number-of-volumes": (("Band", "Bände"), ("Bd.", "Bde."))},
+    "fr": {"number-of-volumes": (("volume", "volumes"), ("vol.", "vol."))},
+    "es": {"number-of-volumes": (("volumen", "volúmenes"), ("vol.", "vols."))},
+    "it": {"number-of-volumes": (("volume", "volumi"), ("vol.", "voll."))},
+}
+
+
 def for_pandoc(csl: Path) -> bytes:
     """The style as pandoc gets it: read here, with every <link> removed, whatever its
-    namespace (citeproc follows links by their local name; a parent was resolved already)."""
+    namespace (citeproc follows links by their local name; a parent was resolved already),
+    and the terms pandoc's locales lack."""
     root = copy.deepcopy(_read(csl, csl.name))
     for parent in root.iter():
         for child in [c for c in parent if _local(c.tag) == "link"]:
             parent.remove(child)
+    info = next((n for n, child in enumerate(root) if _local(child.tag) == "info"), -1)
+    for offset, (lang, terms) in enumerate(MISSING_TERMS.items(), start=1):
+        locale = ElementTree.Element(f"{CSL_NS}locale", {"xml:lang": lang})
+        holder = ElementTree.SubElement(locale, f"{CSL_NS}terms")
+        for name, forms in terms.items():
+            for form, (single, multiple) in zip(("long", "short"), forms, strict=True):
+                term = ElementTree.SubElement(holder, f"{CSL_NS}term", {"name": name, "form": form})
+                ElementTree.SubElement(term, f"{CSL_NS}single").text = single
+                ElementTree.SubElement(term, f"{CSL_NS}multiple").text = multiple
+        root.insert(info + offset, locale)
     return ElementTree.tostring(root, encoding="utf-8", xml_declaration=True)
 
 
@@ -91,9 +146,15 @@ def _local(tag) -> str:
 
 
 @functools.cache
-def is_note_style(csl: Path) -> bool:
+def style_class(csl: Path) -> str:
+    """The style's citation format: note, author-date, numeric, label or author."""
     root = _read(csl, csl.name)
-    return any(c.get("citation-format") == "note" for c in root.iter(f"{CSL_NS}category"))
+    found = (c.get("citation-format") for c in root.iter(f"{CSL_NS}category"))
+    return next((kind for kind in found if kind), "author-date")
+
+
+def is_note_style(csl: Path) -> bool:
+    return style_class(csl) == "note"
 
 
 def _custom(path: Path, display: str, name: str, folder: Path, where: Location) -> Path:

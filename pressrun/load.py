@@ -197,6 +197,7 @@ class Publication:
     attribution: Attribution
     cover: Cover | None
     imposition: Imposition
+    bibliography_title: dict[str, str]  # language (or "*" for all) -> heading; else the style's
     articles: dict[str, Article]
     where: Location
     warnings: list[Diagnostic] = field(default_factory=list)
@@ -247,6 +248,7 @@ def _load(project: Project, pub_id: str) -> Publication:
             "imposition",
             "changelog",
             "source",
+            "bibliography-title",
         ),
         what="publication.yaml",
     )
@@ -294,6 +296,7 @@ def _load(project: Project, pub_id: str) -> Publication:
     if edition and "changelog" in top:
         edition.changelog = _changelog(g, top["changelog"], project.languages())
     attribution = _attribution(g, top.get("license"), top.get("source"))
+    titles = _per_language(g, top.get("bibliography-title"), languages, "bibliography-title")
     cover = _cover(g, top["cover"], folder) if "cover" in top else None
     imposition = _imposition(g, top["imposition"]) if "imposition" in top else Imposition()
     ref_files = _reference_files(g, top.get("references"), folder, meta_file.root)
@@ -340,6 +343,7 @@ def _load(project: Project, pub_id: str) -> Publication:
         attribution=attribution,
         cover=cover,
         imposition=imposition,
+        bibliography_title=titles,
         articles=articles,
         where=g.where(meta_file.root),
         warnings=warnings,
@@ -423,6 +427,16 @@ def _names(g: YamlFile, node, known: list[str], what: str, hint: str) -> list[st
                 did_you_mean(name, known) or f"{hint.format(name=name)}; known: {', '.join(known)}",
             )
     return names
+
+
+def _per_language(g: YamlFile, node, languages: list[str], what: str) -> dict[str, str]:
+    """A text for every language (a string) or per language (a mapping lang: text)."""
+    if node is None:
+        return {}
+    if isinstance(node, yaml.MappingNode):
+        keys = g.mapping(node, optional=languages, what=what)
+        return {lang: g.string(value, f"{what} ({lang})") or "" for lang, value in keys.items()}
+    return {"*": g.string(node, what) or ""}
 
 
 def _cover(g: YamlFile, node, folder: Path) -> Cover | None:

@@ -16,13 +16,14 @@ from babel.dates import format_date
 from jinja2.sandbox import SecurityError
 
 from . import __version__
+from .csl import style_class
 from .diagnostics import Diagnostic, Location, PressrunError, fail
 from .formats import Format
 from .images import SUFFIXES, data_url
 from .load import Publication
 from .project import Project
 from .sandbox import sandbox
-from .text import FOOTNOTE, Text, closing_span
+from .text import FOOTNOTE, Text, closing_span, csl_file
 from .yamlnodes import YamlFile
 
 CSL_LOCALE = re.compile(r"[a-z]{2,3}(-[A-Z]{2})?")
@@ -125,6 +126,7 @@ def render(
         "date_iso": pub.edition.date.isoformat(),
         "date_long": format_date(pub.edition.date, format="long", locale=labels.date_locale),
         "tools": tools or tool_versions(),
+        "bibliography_title": bibliography_title(pub, labels),
         "image_url": functools.partial(_image_url, project, set(pub.files())),
         "long_date": functools.partial(_long_date, labels.date_locale),
     }
@@ -182,6 +184,21 @@ def render(
 # the PDF (WeasyPrint resolves it against the build folder).
 ADDRESS = re.compile(r"""\s(?:href|src)\s*=\s*["']([^"']*)["']""", re.I)
 PRINTABLE_ADDRESSES = ("#", "http://", "https://", "mailto:", "data:")
+
+
+def bibliography_title(pub: Publication, labels: Labels) -> str:
+    """The bibliography's heading: the publication's own, else the one its style calls for
+    (notes: a bibliography; author-date and numeric: references; MLA: works cited)."""
+    own = pub.bibliography_title.get(labels.lang) or pub.bibliography_title.get("*")
+    if own:
+        return own
+    if style_class(csl_file(pub)) == "note":
+        key = "bibliography"
+    elif pub.style.startswith("modern-language-association"):
+        key = "works-cited"
+    else:
+        key = "references"
+    return labels.words.get(key) or labels.words.get("bibliography", "")
 
 
 def _image_url(project: Project, files: set[Path], path) -> str:

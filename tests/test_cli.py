@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -65,9 +66,18 @@ def test_usage_error_exits_2():
     assert run("build", "--no-such-option").exit_code == 2
 
 
-def test_styles_lists_matching_styles():
+def test_styles_lists_matching_styles_with_class_and_title():
     result = run("styles", "chicago-notes-bib")
-    assert "chicago-notes-bibliography" in result.output.split()
+    rows = result.output.splitlines()
+    row = next(r for r in rows if r.startswith("chicago-notes-bibliography "))
+    assert row.split()[1] == "note" and "Chicago Manual of Style" in row
+    assert rows[-1].endswith(
+        "of 2,851 independent and 7,993 dependent styles; name one as 'style:' in publication.yaml"
+    )
+    numeric = run("styles", "ieee").output
+    assert re.search(r"^ieee +numeric +IEEE", numeric, re.M)
+    independent = numeric.index("# independent styles")
+    assert independent < numeric.index("# dependent styles")
 
 
 def test_missing_system_library_names_the_package(project, monkeypatch):

@@ -124,3 +124,45 @@ def test_style_by_path_relative_to_the_publication(project):
         "(Slusser &amp; Triska, 1959, p. 49)"
         in text(pub, "en", "en-US").pieces[pub.articles["en"].sections[0].blocks[0].text.where]
     )
+
+
+@pytest.mark.parametrize(
+    ("style", "override", "heading"),
+    [
+        ("chicago-notes-bibliography", None, "Bibliography"),
+        ("apa", None, "References"),
+        ("ieee", None, "References"),
+        ("modern-language-association", None, "Works Cited"),
+        ("apa", "Sources", "Sources"),
+        ("apa", {"en": "Further reading"}, "Further reading"),
+    ],
+)
+def test_the_bibliography_heading_follows_the_style(tmp_path, style, override, heading):
+    import yaml
+    from conftest import mini_project
+
+    from pressrun.check import check
+    from pressrun.render import bibliography_title, read_labels
+
+    project = mini_project(tmp_path / "p")
+    meta = project.content / "mini" / "publication.yaml"
+    data = yaml.safe_load(meta.read_text()) | {"style": style}
+    if override is not None:
+        data["bibliography-title"] = override
+    meta.write_text(yaml.safe_dump(data))
+    [pub] = check(project)
+    assert bibliography_title(pub, read_labels(project, "en")) == heading
+
+
+def test_german_terms_where_pandoc_lacks_them(project):
+    import yaml
+
+    refs = project.content / SAMPLE / "references.yaml"
+    data = yaml.safe_load(refs.read_text())
+    data["references"][0]["number-of-volumes"] = 3
+    refs.write_text(yaml.safe_dump(data, allow_unicode=True))
+    meta = project.content / SAMPLE / "publication.yaml"
+    meta.write_text(meta.read_text().replace("chicago-notes-bibliography", "apa"))
+    pub = load(project, SAMPLE)
+    assert "(Bde. 1–3)" in str(text(pub, "es", "de-DE").bibliography)
+    assert "(Vols. 1–3)" in str(text(pub, "en", "en-US").bibliography)
