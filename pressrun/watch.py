@@ -47,8 +47,7 @@ def watch(
     from watchfiles import watch as file_changes
 
     def relevant(change, path: str) -> bool:
-        parts = Path(os.path.relpath(path, project.root)).parts
-        return parts[:1] != ("output",) and not any(p.startswith(".") for p in parts)
+        return is_source(project, path)
 
     batches = file_changes(
         *folders(project),
@@ -69,6 +68,25 @@ def watch(
         say(f"changed: {', '.join(names)}")
         on_built(build_once(project, pub_ids, report, say))
         sys.stdout.flush()
+
+
+# What content, templates and styles are made of: anything else (sedXy12Ab, file~, #file#,
+# 4913, .swp) is an editor's work file.
+READ_SUFFIXES = {
+    ".yaml", ".yml", ".json", ".bib", ".csl", ".html", ".css",
+    ".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg",
+}  # fmt: skip
+
+
+def is_source(project: Project, path: str) -> bool:
+    """A file pressrun reads: not output, not hidden, not an editor's temporary, backup or
+    swap file."""
+    parts = Path(os.path.relpath(path, project.root)).parts
+    return (
+        parts[:1] != ("output",)
+        and not any(p.startswith(".") for p in parts)
+        and Path(path).suffix.lower() in READ_SUFFIXES
+    )
 
 
 def folders(project: Project):

@@ -109,3 +109,23 @@ def test_blank_pages_pad_before_the_colophon_and_back_cover(tmp_path):
         "colophon",
         "back",
     ]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_title_and_text_start_on_right_hand_pages(sample_pdf, lang):
+    pages = page_texts(sample_pdf(lang, "booklet"))
+    assert not lines(pages[1]), "the inside of the cover stays blank"
+    edition = {"en": "Edition 1.0.0", "es": "Edición 1.0.0"}[lang]
+    assert any(edition in line for line in lines(pages[2])), "the title page is page 3"
+    start = contents(pages)[0][1]
+    assert start % 2 == 1, f"the text starts on page {start}, a left-hand page"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_filler_pages_are_ruled_notes_pages_without_heads(sample_pdf, lang):
+    pages = page_texts(sample_pdf(lang, "booklet"))
+    label = {"en": "Notes", "es": "Notas"}[lang]
+    fillers = [n for n, page in enumerate(pages, start=1) if lines(page) == [label]]
+    assert fillers, "no ruled notes page"
+    assert fillers == list(range(fillers[0], fillers[0] + len(fillers)))
+    assert fillers[-1] == len(pages) - 2, "the colophon and back cover follow them"

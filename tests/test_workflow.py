@@ -175,3 +175,23 @@ def test_serve_reloads_open_pages_after_a_build(empty):
         assert urllib.request.urlopen(f"{url}trip/en/handout.pdf").read().startswith(b"%PDF")
     finally:
         serving.stop()
+
+
+@pytest.mark.parametrize(
+    ("name", "source"),
+    [
+        ("content/trip/en.yaml", True),
+        ("content/trip/map.png", True),
+        ("styles/web.css", True),
+        ("content/trip/sedAbc123", False),
+        ("content/trip/en.yaml~", False),
+        ("content/trip/.en.yaml.swp", False),
+        ("content/trip/#en.yaml#", False),
+        ("content/trip/4913", False),
+        ("output/trip/en/index.html", False),
+    ],
+)
+def test_watch_ignores_editors_work_files(empty, name, source):
+    from pressrun.watch import is_source
+
+    assert is_source(empty, str(empty.root / name)) is source
