@@ -104,3 +104,17 @@ def test_in_chromium(served, browser, tmp_path, width, height, sidenotes):
     assert page.locator("h1").inner_text() == "Convención Básica Soviético-Japonesa"
     assert problems == []
     page.close()
+
+
+@pytest.mark.parametrize("width", [360, 768, 1024, 1280, 1300, 1366, 1440, 1920])
+def test_no_sideways_scrolling_and_no_clipped_note(served, browser, width):
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    page.goto(f"{served}/en/index.html")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    edges = page.evaluate(
+        "[...document.querySelectorAll('.sidenote')].filter(e => e.offsetParent)"
+        ".map(e => e.getBoundingClientRect().right)"
+    )
+    assert all(right <= width for right in edges), f"a sidenote reaches {max(edges)} px"
+    assert bool(edges) is (width >= 1024), "sidenotes from 64rem (1024 px) on"
+    page.close()
