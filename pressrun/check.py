@@ -15,7 +15,7 @@ from .diagnostics import Diagnostic, PressrunError, did_you_mean, usage
 from .formats import read_formats
 from .load import Article, Publication, load
 from .project import Project
-from .render import read_labels, render
+from .render import labels_used, missing_labels, read_labels, render
 from .text import Text, csl_file
 
 # A check renders templates without asking pandoc (a process) for its version.
@@ -54,12 +54,24 @@ def check(project: Project, pub_ids: list[str] | None = None) -> list[Publicatio
     publications = select(project, pub_ids)
     formats = read_formats(project)
     errors: list[Diagnostic] = []
+    used = labels_used(project, formats)
+    incomplete = set()
+    for lang in sorted({lang for pub in publications for lang in pub.languages}):
+        try:
+            missing = missing_labels(project, lang, used)
+        except PressrunError as exc:
+            missing = exc.diagnostics
+        if missing:
+            errors += missing
+            incomplete.add(lang)  # its templates are not rendered: the catalog is at fault
     for pub in publications:
         try:
             csl_file(pub)
         except PressrunError as exc:
             errors += exc.diagnostics
         for lang in pub.languages:
+            if lang in incomplete:
+                continue
             try:
                 labels = read_labels(project, lang)
                 for name in pub.formats:

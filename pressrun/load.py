@@ -302,10 +302,11 @@ def _load(project: Project, pub_id: str) -> Publication:
     ref_files = _reference_files(g, top.get("references"), folder, meta_file.root)
 
     errors = [d for d in g.diagnostics if d.severity == "error"]
+    reference_warnings: list[Diagnostic] = []
     references: list[Reference] | None = [] if ref_files is not None else None
     for path in ref_files or []:
         try:
-            references += read_references(path, project.display(path))
+            references += read_references(path, project.display(path), reference_warnings)
         except PressrunError as exc:
             errors += exc.diagnostics
             references = None
@@ -323,7 +324,7 @@ def _load(project: Project, pub_id: str) -> Publication:
         # run reports every error.
         articles[lang] = _article(text, lang)
         errors += [d for d in text.diagnostics if d.severity == "error"]
-    warnings: list[Diagnostic] = [w for article in articles.values() for w in article.warnings]
+    warnings = reference_warnings + [w for article in articles.values() for w in article.warnings]
     if references is not None:
         errors += _check_citations(articles.values(), references, warnings)
     if errors:

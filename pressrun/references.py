@@ -11,6 +11,7 @@ from pathlib import Path
 
 import yaml
 
+from .cslschema import check_item
 from .diagnostics import Diagnostic, Location, PressrunError
 from .yamlnodes import YamlFile
 
@@ -28,8 +29,13 @@ class Reference:
     where: Location
 
 
-def read_references(path: Path, display: str) -> list[Reference]:
-    """The references of one file, each with an id and a type."""
+def read_references(
+    path: Path, display: str, warnings: list[Diagnostic] | None = None
+) -> list[Reference]:
+    """The references of one file, each with an id and a type; CSL YAML and JSON items are
+    checked against CSL (an unknown type is an error; an unknown field, a missing title or
+    author are warnings, added to `warnings`)."""
+    warnings = warnings if warnings is not None else []
     kind = FORMATS.get(path.suffix.lower())
     if kind is None:
         raise PressrunError(
@@ -66,10 +72,15 @@ def read_references(path: Path, display: str) -> list[Reference]:
             ]
         )
     if kind == "CSL JSON":
-        return _from_json(path, display)
+        return _from_json(path, display, warnings)
     if kind == "BibTeX":
         return _from_bibtex(path, display)
-    return _from_yaml(YamlFile(path, display))
+    return _from_yaml(YamlFile(path, display), warnings)
+
+
+def _checked(found: list[Diagnostic], errors: list, warnings: list) -> None:
+    for diagnostic in found:
+        (warnings if diagnostic.severity == "warning" else errors).append(diagnostic)
 
 
 def duplicate_references(references: list[Reference]) -> list[Diagnostic]:
@@ -91,7 +102,7 @@ def duplicate_references(references: list[Reference]) -> list[Diagnostic]:
     return found
 
 
-def _from_yaml(f: YamlFile) -> list[Reference]:
+def _from_yaml(f: YamlFile, warnings: list[Diagnostic]) -> list[Reference]:
     root = f.root
     if isinstance(root, yaml.MappingNode):
         root = f.mapping(root, required=("references",), what="a references file").get("references")
@@ -101,6 +112,20 @@ def _from_yaml(f: YamlFile) -> list[Reference]:
             f.error(item, "a reference must be a mapping with id, type, title…", "wrong-type")
             continue
         fields = {k.value: v for k, v in item.value if hasattr(k, "value")}
+        keys = {k.value: k for k, _ in item.value if hasattr(k, "value")}
+        values = {
+            name: node.value if isinstance(node, yaml.ScalarNode) else None
+            for name, node in fields.items()
+        }
+        _checked(
+            check_item(
+                values,
+                f.where(item),
+                lambda name, keys=keys, item=item: f.where(keys.get(name, item)),
+            ),
+            f.diagnostics,
+            warnings,
+        )
         for needed in ("id", "type"):
             if needed not in fields:
                 f.error(
@@ -156,7 +181,7 @@ def _json_value(literal: str):
         return None
 
 
-def _from_json(path: Path, display: str) -> list[Reference]:
+def _from_json(path: Path, display: str, warnings: list[Diagnostic]) -> list[Reference]:
     text = _text(path, display)
     try:
         data = json.loads(text)
@@ -218,6 +243,7 @@ def _from_json(path: Path, display: str) -> list[Reference]:
                 )
             )
             continue
+        _checked(check_item(item, where, lambda name, at=where: at), diagnostics, warnings)
         found.append(Reference(str(rid), rtype, where))
     if diagnostics:
         raise PressrunError(diagnostics)

@@ -17,7 +17,7 @@ from jinja2.sandbox import SecurityError
 
 from . import __version__
 from .csl import style_class
-from .diagnostics import Diagnostic, Location, PressrunError, fail
+from .diagnostics import Diagnostic, Location, PressrunError, did_you_mean, fail
 from .formats import Format
 from .images import SUFFIXES, data_url
 from .load import Publication
@@ -74,15 +74,13 @@ def read_labels(project: Project, lang: str) -> Labels:
 
 
 def _babel_locale(name: str) -> bool:
-    from babel import Locale, UnknownLocaleError
+    """A locale Babel has data for (its file only is looked at: loading it costs a no-op
+    build tens of milliseconds)."""
+    from babel import localedata
 
     if not re.fullmatch(r"[a-z]{2,3}([_-][A-Za-z0-9]{2,8})*", name):
         return False
-    try:
-        Locale.parse(name.replace("-", "_"))
-    except (UnknownLocaleError, ValueError):
-        return False
-    return True
+    return localedata.exists(name.replace("-", "_"))
 
 
 @functools.cache
@@ -184,6 +182,56 @@ def render(
 # the PDF (WeasyPrint resolves it against the build folder).
 ADDRESS = re.compile(r"""\s(?:href|src)\s*=\s*["']([^"']*)["']""", re.I)
 PRINTABLE_ADDRESSES = ("#", "http://", "https://", "mailto:", "data:")
+
+
+# t.key and t["key"] in a template (read with a pattern: parsing every template would cost a
+# no-op build tens of milliseconds).
+LABEL_USE = re.compile(r"""(?<![\w.])t(?:\.([A-Za-z_][\w]*)|\[\s*["']([^"']+)["']\s*\])""")
+# Labels that pressrun's code (not a template) prints.
+CODE_LABELS = ("bibliography", "references", "works-cited", "notes", "language-name")
+
+
+def labels_used(project: Project, formats: dict[str, Format]) -> dict[str, Location]:
+    """Every label the templates print (t.key, t["key"], and a label per print file the web
+    edition links to), with the first template line that prints it."""
+    found: dict[str, Location] = {}
+    for path in sorted(project.templates.glob("*.html")):
+        text = path.read_text(encoding="utf-8")
+        for match in LABEL_USE.finditer(text):
+            line = text.count("\n", 0, match.start()) + 1
+            found.setdefault(
+                match.group(1) or match.group(2), Location(project.display(path), line, 1)
+            )
+    formats_file = Location(project.display(project.templates / "formats.yaml"))
+    for name, fmt in formats.items():
+        if fmt.on_screen:
+            continue
+        found.setdefault(name, formats_file)
+        if fmt.impose:
+            found.setdefault(f"{name}-print", formats_file)
+    for key in CODE_LABELS:
+        found.setdefault(key, Location("pressrun itself"))
+    return found
+
+
+def missing_labels(project: Project, lang: str, used: dict[str, Location]) -> list[Diagnostic]:
+    """An error for each label the templates print that the catalog of `lang` lacks."""
+    path = project.templates / "labels" / f"{lang}.yaml"
+    f = YamlFile(path, project.display(path))
+    keys = f.mapping(f.root, optional=("csl-locale", "date-locale", "labels"))
+    node = keys.get("labels")
+    have = {k.value for k, _ in node.value} if isinstance(node, yaml.MappingNode) else set()
+    where = f.where(node) if node is not None else f.where(f.root)
+    return [
+        Diagnostic(
+            where,
+            f"label '{key}' is missing (printed by {used[key]})",
+            "missing-label",
+            f"add '{key}: …' under labels:"
+            + (f" ({did_you_mean(key, have)})" if did_you_mean(key, have) else ""),
+        )
+        for key in sorted(set(used) - have)
+    ]
 
 
 def bibliography_title(pub: Publication, labels: Labels) -> str:

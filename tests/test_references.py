@@ -124,3 +124,29 @@ def test_malformed_reference_files(tmp_path, name, text, message):
     with pytest.raises(PressrunError) as exc:
         read_references(path, name)
     assert str(exc.value).startswith(message)
+
+
+def test_csl_json_items_are_checked_against_csl(tmp_path):
+    import json
+
+    from pressrun.diagnostics import PressrunError
+    from pressrun.references import read_references
+
+    path = tmp_path / "zotero.json"
+    path.write_text(
+        json.dumps(
+            [
+                {"id": "a", "type": "book", "author": [{"family": "A"}], "publisher": "P"},
+                {"id": "b", "type": "book", "title": "B", "publisher-city": "London"},
+            ]
+        )
+    )
+    warnings = []
+    refs = read_references(path, "zotero.json", warnings)
+    assert [r.id for r in refs] == ["a", "b"]
+    assert [w.code for w in warnings] == ["missing-title", "unknown-field"]
+    path.write_text(json.dumps([{"id": "c", "type": "journal-article", "title": "C"}]))
+    with pytest.raises(PressrunError) as exc:
+        read_references(path, "zotero.json", [])
+    assert "unknown reference type 'journal-article'" in str(exc.value)
+    assert "did you mean 'article-journal'?" in str(exc.value)

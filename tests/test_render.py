@@ -59,16 +59,18 @@ def test_labels_localize(project):
 
 def test_undefined_template_variable_names_template_and_line(project, rendered):
     template = project.templates / "handout.html"
-    template.write_text(template.read_text().replace("{{ t.bibliography }}", "{{ t.editon }}"))
+    template.write_text(
+        template.read_text().replace("{{ bibliography_title }}", "{{ bibliography_titel }}")
+    )
     with pytest.raises(PressrunError) as exc:
         rendered()
     line = next(
         n
         for n, text_line in enumerate(template.read_text().splitlines(), 1)
-        if "t.editon" in text_line
+        if "bibliography_titel" in text_line
     )
     assert str(exc.value).startswith(f"templates/handout.html:{line}:1: error: template:")
-    assert "editon" in str(exc.value)
+    assert "bibliography_titel" in str(exc.value)
 
 
 def test_template_syntax_error_names_template_and_line(project, rendered):
@@ -92,6 +94,9 @@ def test_a_new_format_is_data(project):
         "  page-size: {a4: A4, letter: letter}\n"
     )
     (project.styles / "large-print.css").write_text("html { font-size: 15pt; }\n")
+    for lang, label in (("en", "Large print (PDF)"), ("es", "Letra grande (PDF)")):
+        catalog = project.templates / "labels" / f"{lang}.yaml"
+        catalog.write_text(catalog.read_text() + f"  large-print: {label}\n")
     meta = project.content / SAMPLE / "publication.yaml"
     meta.write_text(
         meta.read_text().replace(
