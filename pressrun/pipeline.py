@@ -130,7 +130,8 @@ class Prepared:
 
 def prepare(project: Project, pub: Publication, lang: str) -> Prepared:
     labels = read_labels(project, lang)
-    return Prepared(pub, labels, text(pub, lang, labels.csl_locale))
+    french = labels.typography == "french"
+    return Prepared(pub, labels, text(pub, lang, labels.csl_locale, french))
 
 
 def prepare_all(

@@ -23,9 +23,11 @@ from .images import SUFFIXES, data_url
 from .load import Publication
 from .project import Project
 from .sandbox import sandbox
-from .text import FOOTNOTE, Text, closing_span, csl_file
+from .text import Text, csl_file
+from .typography import FOOTNOTE, closing_span
 from .yamlnodes import YamlFile
 
+TYPOGRAPHIES = ("french",)
 CSL_LOCALE = re.compile(r"[a-z]{2,3}(-[A-Z]{2})?")
 
 
@@ -37,14 +39,26 @@ class Labels:
     csl_locale: str
     date_locale: str
     words: dict[str, str]
+    typography: str = ""  # "french": no-break spaces before : ; ? ! and inside « »
 
 
 def read_labels(project: Project, lang: str) -> Labels:
     path = project.templates / "labels" / f"{lang}.yaml"
     f = YamlFile(path, project.display(path))
     keys = f.mapping(
-        f.root, required=("csl-locale", "date-locale", "labels"), what="a label catalog"
+        f.root,
+        required=("csl-locale", "date-locale", "labels"),
+        optional=("typography",),
+        what="a label catalog",
     )
+    typography = f.string(keys["typography"], "typography") if "typography" in keys else ""
+    if typography and typography not in TYPOGRAPHIES:
+        f.error(
+            keys["typography"],
+            f"unknown typography '{typography}'",
+            "bad-value",
+            f"use one of: {', '.join(TYPOGRAPHIES)}, or leave it out",
+        )
     words = {}
     if "labels" in keys:
         node = keys["labels"]
@@ -70,7 +84,7 @@ def read_labels(project: Project, lang: str) -> Labels:
             "write a language code such as es, or es_MX",
         )
     f.raise_errors()
-    return Labels(lang, csl or "", dates or "", words)
+    return Labels(lang, csl or "", dates or "", words, typography or "")
 
 
 def _babel_locale(name: str) -> bool:
@@ -218,7 +232,7 @@ def missing_labels(project: Project, lang: str, used: dict[str, Location]) -> li
     """An error for each label the templates print that the catalog of `lang` lacks."""
     path = project.templates / "labels" / f"{lang}.yaml"
     f = YamlFile(path, project.display(path))
-    keys = f.mapping(f.root, optional=("csl-locale", "date-locale", "labels"))
+    keys = f.mapping(f.root, optional=("csl-locale", "date-locale", "labels", "typography"))
     node = keys.get("labels")
     have = {k.value for k, _ in node.value} if isinstance(node, yaml.MappingNode) else set()
     where = f.where(node) if node is not None else f.where(f.root)

@@ -21,6 +21,7 @@ from .diagnostics import Diagnostic, Location, PressrunError, fail
 from .images import data_url
 from .load import Article, Inline, Publication
 from .sandbox import readable
+from .typography import as_phrase, french_spacing, join_calls
 
 # Pandoc Markdown with no way to write raw HTML, TeX or other raw output, nor HTML elements that
 # pandoc would read as divs and spans (content is text), and
@@ -103,40 +104,6 @@ def _depth(html: str) -> int:
     return deepest
 
 
-FOOTNOTE = '<span class="footnote">'
-WORD_JOINER = "\u2060"  # no line break here (UAX 14), and nothing printed
-CALL_SEPARATOR = '<span class="call-separator">,</span>'
-
-
-def join_calls(html: str) -> str:
-    """A note's call never starts a line: it is joined to the word before it (the space
-    between them goes); two calls side by side are parted by a superscript comma, not read
-    as one number."""
-    out, position, previous_end = [], 0, -1
-    while (start := html.find(FOOTNOTE, position)) >= 0:
-        before = html[position:start]
-        stripped = before.rstrip(" \n")
-        if previous_end >= 0 and not stripped:
-            out.append(WORD_JOINER + CALL_SEPARATOR + WORD_JOINER)
-        elif stripped:
-            out.append(stripped + WORD_JOINER)
-        end = closing_span(html, start + len(FOOTNOTE)) + len("</span>")
-        out.append(html[start:end])
-        position, previous_end = end, end
-    out.append(html[position:])
-    return "".join(out)
-
-
-def closing_span(html: str, index: int) -> int:
-    """The index of the </span> that closes the span whose content starts at `index`."""
-    depth = 1
-    for match in re.finditer(r"<span\b|</span>", html[index:]):
-        depth += 1 if match.group(0) == "<span" else -1
-        if depth == 0:
-            return index + match.start()
-    raise ValueError("unclosed footnote span")
-
-
 def pandoc_version() -> str:
     result = subprocess.run(
         [pandoc_path(), "--version"], capture_output=True, text=True, check=True
@@ -155,38 +122,14 @@ def markdown_document(article: Article, token: str) -> str:
     return "\n".join(parts)
 
 
-# What pandoc would read as the start of a block when it begins a line: a list item
-# (3. Aftermath, A) and (a), a bullet), a heading, a quote, a line block, a rule, a fence.
-BLOCK_START = re.compile(
-    r"(?:\d{1,9}|[A-Za-z]|[ivxlcdmIVXLCDM]+|#)(?P<after>[.)])(?=\s|$)"
-    r"|(?P<paren>\()(?:\d{1,9}|[A-Za-z]|[ivxlcdmIVXLCDM]+|@\w*)\)(?=\s|$)"
-    r"|(?P<bullet>[-+*])(?=\s|$)"
-    r"|(?P<rule>[-*_])(?:\s*(?P=rule)){2,}\s*$"
-    r"|(?P<heading>#){1,6}(?=\s|$)"
-    r"|(?P<quote>>)"
-    r"|(?P<lines>\|)(?=\s)"
-    r"|(?P<fence>`{3}|~{3})"
-)
-
-
-def as_phrase(source: str) -> str:
-    """Text that is inline by nature (a title, a heading, a caption, a list item) as pandoc
-    must read it: one line, and its first mark escaped where it would start a block."""
-    text = " ".join(source.split())
-    match = BLOCK_START.match(text)
-    if not match:
-        return text
-    at = next((match.start(g) for g in ("after", "paren") if match.group(g)), 0)
-    return text[:at] + "\\" + text[at:]
-
-
 def csl_file(pub: Publication) -> Path:
     """The independent CSL style the publication's text is formatted with."""
     return csl.resolve(pub.style, pub.folder, pub.folder_display, pub.style_where)
 
 
-def text(pub: Publication, lang: str, csl_locale: str) -> Text:
-    """Turn one language of a publication into HTML with pandoc and its citeproc."""
+def text(pub: Publication, lang: str, csl_locale: str, french: bool = False) -> Text:
+    """Turn one language of a publication into HTML with pandoc and its citeproc (with French
+    spacing if `french`)."""
     article = pub.articles[lang]
     style = csl_file(pub)
     # Random, so that no file can know it: wrappers and markers cannot be forged.
@@ -235,8 +178,9 @@ def text(pub: Publication, lang: str, csl_locale: str) -> Text:
             "block-structure",
             "remove fenced-div lines (':::') from the text",
         )
+    typeset = french_spacing if french else (lambda html: html)
     pieces = {
-        inline.where: join_calls(_inline_images(found[str(n)], pub, images))
+        inline.where: typeset(join_calls(_inline_images(found[str(n)], pub, images)))
         for n, inline in enumerate(inlines)
     }
     too_deep = [
@@ -252,7 +196,8 @@ def text(pub: Publication, lang: str, csl_locale: str) -> Text:
     ]
     if too_deep:
         raise PressrunError(too_deep)
-    return Text(lang, pieces, Markup(found["refs"]), csl.is_note_style(style), warnings)
+    bibliography = Markup(typeset(found["refs"]))
+    return Text(lang, pieces, bibliography, csl.is_note_style(style), warnings)
 
 
 def run_pandoc(

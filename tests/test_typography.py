@@ -10,7 +10,7 @@ from conftest import ROOT, mini_project
 from pdf import page_words
 
 from pressrun.pipeline import build
-from pressrun.text import as_phrase, join_calls
+from pressrun.typography import as_phrase, french_spacing, join_calls
 from pressrun.typeset import typeset
 
 
