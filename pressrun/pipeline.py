@@ -36,6 +36,7 @@ class Made:
     format: str
     files: dict[str, bytes]  # the PDF first
     seconds: float
+    warnings: tuple[Diagnostic, ...] = ()  # what layout found (a note away from its call)
 
     @property
     def name(self) -> str:
@@ -116,6 +117,8 @@ def build(
             )
             report.finished(made)
             built.append(made)
+            for diagnostic in made.warnings:
+                report.warn(diagnostic)
     return built
 
 
@@ -157,13 +160,21 @@ def make(
         files = {f"{lang}/index.html": html.encode("utf-8")}
         return Made(pub.id, lang, name, files, time.perf_counter() - started)
     asker = functools.partial(_asker, project, fmt)
+    warnings: list[Diagnostic] = []
     pdf = typeset(
-        html, project.root, f"{pub.id}/{lang}/{name}", fmt.pages_multiple_of, archival, asker
+        html,
+        project.root,
+        f"{pub.id}/{lang}/{name}",
+        fmt.pages_multiple_of,
+        archival,
+        asker,
+        warnings,
     )
     files = {f"{lang}/{name}.pdf": pdf, f"{lang}/{name}.html": html.encode("utf-8")}
     if fmt.impose == "saddle-stitch":
         files[f"{lang}/{name}-print.pdf"] = impose(pdf, pub.paper, pub.imposition)
-    return Made(pub.id, lang, name, files, time.perf_counter() - started)
+    seconds = time.perf_counter() - started
+    return Made(pub.id, lang, name, files, seconds, tuple(warnings))
 
 
 def _asker(project: Project, fmt: Format, url: str) -> str | None:

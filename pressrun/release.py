@@ -136,6 +136,8 @@ def release(
     for lang in pub.languages:
         for made in produce(project, pub, lang, pub.formats, formats, warn, archival):
             files.update(made.files)
+            for diagnostic in made.warnings:
+                warn(diagnostic)
     _validate_pdfa(files, pub)
     files[MANIFEST] = manifest(pub, files, made_from)
     files[CHECKSUMS] = checksum_lines(files)

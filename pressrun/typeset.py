@@ -8,6 +8,7 @@ import gc
 import hashlib
 import io
 import logging
+import re
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -124,6 +125,62 @@ class Archival:
     date: datetime.date
 
 
+def notes_away_from_their_calls(document) -> list[tuple[int, int, int]]:
+    """(note number, page of its call, page of its note) for each note that WeasyPrint laid
+    out on another page than its call (footnote-policy: line does not always hold)."""
+    calls: dict[int, int] = {}
+    notes: dict[int, int] = {}
+    order: list[int] = []
+    for number, page in enumerate(document.pages, start=1):
+        for box in _boxes(page._page_box):
+            tag = box.element_tag or ""
+            if tag.endswith("::footnote-call") and box.element is not None:
+                key = id(box.element)
+                if key not in calls:
+                    calls[key] = number
+                    order.append(key)
+            elif type(box).__name__ == "FootnoteAreaBox":
+                for note in box.children:
+                    if note.element is not None:
+                        notes.setdefault(id(note.element), number)
+    return [
+        (n, calls[key], notes[key])
+        for n, key in enumerate(order, start=1)
+        if key in notes and notes[key] != calls[key]
+    ]
+
+
+MAX_NOTE_FIXES = 3
+BLOCK_START = re.compile(r"<(p|li|blockquote|figcaption|td|th|dd|dt|h[1-6])\b")
+
+
+def _break_before_block_of_note(html: str, n: int) -> str | None:
+    """The HTML with the block (paragraph, list item…) holding the call of note `n` starting
+    a new page; None if that block already does."""
+    start = -1
+    for _ in range(n):
+        start = html.find('<span class="footnote">', start + 1)
+        if start < 0:
+            return None
+    block = None
+    for match in BLOCK_START.finditer(html, 0, start):
+        block = match
+    if block is None or html.startswith(BREAK, block.end()):
+        return None
+    return html[: block.end()] + BREAK + html[block.end() :]
+
+
+BREAK = ' style="break-before: page"'
+
+
+def _boxes(box):
+    stack = [box]
+    while stack:
+        box = stack.pop()
+        yield box
+        stack.extend(reversed(getattr(box, "children", None) or []))
+
+
 def _shown(url: str) -> str:
     return repr(url if len(url) <= 80 else url[:79] + "…")
 
@@ -135,6 +192,7 @@ def typeset(
     pages_multiple_of: int = 1,
     archival: Archival | None = None,
     asker: Callable[[str], str | None] = lambda url: None,
+    warnings: list[Diagnostic] | None = None,
 ) -> bytes:
     """Lay out `html` (dates come from its dcterms meta tags) and return the PDF bytes.
 
@@ -145,12 +203,15 @@ def typeset(
     """
     weasyprint = _weasyprint()
     refused: list[str] = []
+    moved: list[tuple[int, int, int]] = []
     failures = _Failures()
     logger = logging.getLogger("weasyprint")
     logger.addHandler(failures)
     try:
         with collector_paused():
-            pdf = _lay_out(weasyprint, html, root, name, pages_multiple_of, archival, refused)
+            pdf = _lay_out(
+                weasyprint, html, root, name, pages_multiple_of, archival, refused, moved
+            )
     except RecursionError:
         raise fail(
             None,
@@ -182,6 +243,18 @@ def typeset(
     ]
     if problems:
         raise PressrunError(problems)
+    if warnings is not None:
+        warnings += [
+            Diagnostic(
+                None,
+                f"{name}: note {n} is on page {note}, its call on page {call}",
+                "note-moved",
+                "shorten the notes of that page (long addresses fill the foot of a page), or "
+                "move the sentence with the call",
+                severity="warning",
+            )
+            for n, call, note in moved
+        ]
     if archival:
         pdf = archival_fixes(pdf)
     return pdf
@@ -200,12 +273,25 @@ def collector_paused():
             gc.enable()
 
 
-def _lay_out(weasyprint, html, root, name, pages_multiple_of, archival, refused) -> bytes:
-    document = weasyprint.HTML(
-        string=html,
-        base_url=root.resolve().as_uri() + "/",
-        url_fetcher=data_only_fetcher(refused),
-    ).render(font_config=font_configuration())
+def _lay_out(weasyprint, html, root, name, pages_multiple_of, archival, refused, moved) -> bytes:
+    def render(html: str):
+        return weasyprint.HTML(
+            string=html,
+            base_url=root.resolve().as_uri() + "/",
+            url_fetcher=data_only_fetcher(refused),
+        ).render(font_config=font_configuration())
+
+    document = render(html)
+    # WeasyPrint can leave a call at the foot of a page and its note on the next one: the
+    # block that holds the call then starts the next page (a few tries; what remains is
+    # a warning).
+    for _ in range(MAX_NOTE_FIXES):
+        away = notes_away_from_their_calls(document)
+        fixed = _break_before_block_of_note(html, away[0][0]) if away else None
+        if fixed is None:
+            break
+        html, document = fixed, render(fixed)
+    moved += notes_away_from_their_calls(document)
     filler = next((n for n, page in enumerate(document.pages) if FILLER in page.anchors), None)
     if filler is not None:
         pages = document.pages[:filler] + document.pages[filler + 1 :]

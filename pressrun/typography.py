@@ -76,6 +76,7 @@ def french_spacing(html: str) -> str:
     at the guillemets: "Russia: A History" keeps its own punctuation)."""
     parts = TAG.split(html)
     italic = quoted = 0
+    before = " "  # the last character of text seen: a mark after a tag follows it
     for n, part in enumerate(parts):
         if n % 2:
             name = part.strip("</>").split()[0].lower() if part.strip("</>") else ""
@@ -88,8 +89,9 @@ def french_spacing(html: str) -> str:
                 quoted += 1
             elif piece == "»":
                 quoted = max(0, quoted - 1)
-            elif not italic and not quoted:
-                pieces[k] = _french(piece)
+            elif not italic and not quoted and piece:
+                pieces[k] = _french(before + piece)[1:]
+            before = (pieces[k] or before)[-1:]
         parts[n] = _guillemets("".join(pieces))
     return "".join(parts)
 

@@ -17,6 +17,7 @@ from pressrun.project import Project
 ROOT = Path(__file__).resolve().parent.parent
 HERE_DATA = Path(__file__).resolve().parent / "data"
 SAMPLE = "soviet-japanese-basic-convention"
+SECOND = "treaty-of-portsmouth"
 
 
 def copy_project(target: Path, publications=(SAMPLE,)) -> Project:
@@ -53,6 +54,14 @@ def project(tmp_path) -> Project:
 def sample(tmp_path_factory) -> Project:
     """The sample publication built once (every language and format) for the slow checks."""
     built = copy_project(tmp_path_factory.mktemp("sample"))
+    build(built)
+    return built
+
+
+@pytest.fixture(scope="session")
+def second(tmp_path_factory) -> Project:
+    """The second sample publication (English and French) built once, and released."""
+    built = copy_project(tmp_path_factory.mktemp("second"), (SECOND,))
     build(built)
     return built
 

@@ -10,8 +10,8 @@ from conftest import ROOT, mini_project
 from pdf import page_words
 
 from pressrun.pipeline import build
-from pressrun.typography import as_phrase, french_spacing, join_calls
 from pressrun.typeset import typeset
+from pressrun.typography import as_phrase, french_spacing, join_calls
 
 
 @pytest.mark.parametrize(
@@ -80,3 +80,22 @@ def test_no_call_starts_a_line_at_any_width(tmp_path):
     body_height = max(w.height for w in words)
     starts = [w for w in words if w.first_in_line and re.fullmatch(r"\d+", w.text)]
     assert not [w for w in starts if w.height < body_height * 0.8], "a call starts a line"
+
+
+def test_french_spacing_where_french_puts_it():
+    assert french_spacing("Quoi? Oui ! Il dit : « bonjour » ; fin") == (
+        "Quoi\u202f? Oui\u202f! Il dit\u00a0: «\u202fbonjour\u202f»\u202f; fin"
+    )
+    assert french_spacing("a &amp; b; https://x.org/a?b=1 10:30") == (
+        "a &amp; b\u202f; https://x.org/a?b=1 10:30"
+    )
+    assert french_spacing("<em>Russia: A History</em>?!") == "<em>Russia: A History</em>\u202f?!"
+
+
+def test_the_block_of_a_note_that_went_astray_starts_the_next_page():
+    from pressrun.typeset import _break_before_block_of_note
+
+    html = '<p>One<span class="footnote">1</span>.</p><li>Two<span class="footnote">2</span></li>'
+    fixed = _break_before_block_of_note(html, 2)
+    assert fixed == html.replace("<li>", '<li style="break-before: page">')
+    assert _break_before_block_of_note(fixed, 2) is None  # already done: a warning instead

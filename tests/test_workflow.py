@@ -55,8 +55,8 @@ def test_new_publication_builds_at_once(empty):
     ("args", "code", "message"),
     [
         (["new", "Field Trip"], 2, "Error: 'Field Trip' is not a valid publication id"),
-        (["new", "trip", "--lang", "fr"], 1, "error: no label catalog for language 'fr'"),
-        (["new", "trip", "--lang", "fr"], 1, "hint: add --labels-from en to start one"),
+        (["new", "trip", "--lang", "it"], 1, "error: no label catalog for language 'it'"),
+        (["new", "trip", "--lang", "it"], 1, "hint: add --labels-from en to start one"),
         (["new", "trip", "--lang", "x1"], 2, "Error: 'x1' is not a language code"),
     ],
 )
