@@ -219,3 +219,11 @@ def test_release_with_every_image_kind_is_pdfa(tmp_path):
         listed = run("pdfimages", "-list", str(edition / name)).splitlines()[2:]
         assert len([row for row in listed if " image " in row]) >= 6
         assert not [row for row in listed if " cmyk " in row]
+
+
+def test_a_version_without_its_changelog_entry_is_refused(tmp_path):
+    project = copy_project(tmp_path / "p")
+    result = cli(project, "release", SAMPLE, "--version", "0.2.0")
+    assert result.exit_code == 1
+    assert "error: edition 0.2.0 has no entry in the changelog, which lists 1.0.0" in result.output
+    assert not (project.output / "editions" / SAMPLE / "0.2.0").exists()

@@ -99,3 +99,23 @@ def test_the_block_of_a_note_that_went_astray_starts_the_next_page():
     fixed = _break_before_block_of_note(html, 2)
     assert fixed == html.replace("<li>", '<li style="break-before: page">')
     assert _break_before_block_of_note(fixed, 2) is None  # already done: a warning instead
+
+
+def test_a_long_table_keeps_its_rows_whole_and_repeats_its_header(tmp_path):
+    from pdf import page_texts
+
+    project = mini_project(tmp_path / "p")
+    rows = "\\n".join(f"| Row {n} | A cell with some words in it, number {n} |" for n in range(90))
+    (project.content / "mini" / "en.yaml").write_text(
+        "title: T\nsections:\n  - heading: H\n    blocks:\n      - Text [@doe2020].\n"
+        f'      - "| Place | Note |\\n|:--|:--|\\n{rows}\\n\\n: A long table"\n',
+        encoding="utf-8",
+    )
+    build(project)
+    pages = page_texts(project.output / "mini" / "en" / "handout.pdf")
+    with_rows = [page for page in pages if "Row " in page]
+    assert len(with_rows) >= 2
+    for page in with_rows:
+        assert re.search(r"^\s*Place\s+Note\s*$", page, re.M), "the header is not repeated"
+    printed = [int(n) for page in with_rows for n in re.findall(r"Row (\d+)", page)]
+    assert printed == list(range(90)), "a row is lost or split"
