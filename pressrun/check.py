@@ -15,7 +15,7 @@ from .diagnostics import Diagnostic, PressrunError, did_you_mean, usage
 from .formats import read_formats
 from .load import Article, Publication, load
 from .project import Project
-from .render import labels_used, missing_labels, read_labels, render
+from .render import labels_used, missing_labels, read_labels, render, same_language_names
 from .text import Text, csl_file
 
 # A check renders templates without asking pandoc (a process) for its version.
@@ -56,14 +56,25 @@ def check(project: Project, pub_ids: list[str] | None = None) -> list[Publicatio
     errors: list[Diagnostic] = []
     used = labels_used(project, formats)
     incomplete = set()
-    for lang in sorted({lang for pub in publications for lang in pub.languages}):
+    langs = sorted({lang for pub in publications for lang in pub.languages})
+    label_warnings = []
+    for lang in langs:
         try:
-            missing = missing_labels(project, lang, used)
+            found = missing_labels(project, lang, used)
         except PressrunError as exc:
-            missing = exc.diagnostics
+            found = exc.diagnostics
+        label_warnings += [d for d in found if d.severity == "warning"]
+        missing = [d for d in found if d.severity == "error"]
         if missing:
             errors += missing
             incomplete.add(lang)  # its templates are not rendered: the catalog is at fault
+    if not incomplete:
+        try:
+            label_warnings += same_language_names(project, langs)
+        except PressrunError as exc:
+            errors += exc.diagnostics
+    if publications:
+        publications[0].warnings[:0] = label_warnings  # reported once per run
     for pub in publications:
         try:
             csl_file(pub)

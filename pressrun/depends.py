@@ -76,8 +76,12 @@ def digest(project: Project, pub: Publication, lang: str, fmt: Format, csl: Path
     for path in sorted(set(pub.files()) - others):
         add(project.display(path), path.read_bytes())
     add("style", csl.read_bytes())
+    # The templates, and the label catalogs this output prints: its language's (a web edition
+    # names every language of the publication in its language switch).
+    catalogs = {lang} | (set(pub.languages) if fmt.on_screen else set())
+    labels = project.templates / "labels"
     for path in sorted(project.templates.rglob("*")):
-        if path.is_file():
+        if path.is_file() and (path.parent != labels or path.stem in catalogs):
             add(project.display(path), path.read_bytes())
     css = "".join((project.styles / name).read_text(encoding="utf-8") for name in fmt.stylesheets)
     add("css", css.encode("utf-8"))

@@ -126,13 +126,14 @@ def verify(folder: Path, allowed_signers: Path | None = None) -> Verified:
             continue
         # The size first: a file of another size is changed, and is not read (it may be huge).
         size = path.stat().st_size
-        digest = _sha256(path) if size == entry["bytes"] else "not read"
+        digest = _sha256(path) if size == entry["bytes"] else None
         if digest != entry["sha256"]:
+            now = f"sha256 {digest[:12]}…" if digest else "not hashed: its size differs"
             problems.append(
                 Diagnostic(
                     where,
-                    f"changed since the release ({size:,} bytes, sha256 {digest[:12]}…; the "
-                    f"manifest says {entry['bytes']:,} bytes, {entry['sha256'][:12]}…)",
+                    f"changed since the release ({size:,} bytes, {now}; the manifest says "
+                    f"{entry['bytes']:,} bytes, sha256 {entry['sha256'][:12]}…)",
                     "edition-changed",
                     "restore it from a copy of the edition",
                 )
@@ -186,7 +187,9 @@ def verify(folder: Path, allowed_signers: Path | None = None) -> Verified:
                     else "not signed: there is no CHECKSUMS.sha256.sig",
                     "edition-unsigned",
                     "the edition may be forged: get it again from its publisher, or add the "
-                    "publisher's key to the allowed-signers file if you trust it",
+                    "publisher's key to the allowed-signers file if you trust it"
+                    if found.signed
+                    else "ask its publisher for an edition released with 'release --sign'",
                 )
             )
     return found

@@ -295,6 +295,19 @@ def _load(project: Project, pub_id: str) -> Publication:
     edition = _edition(g, top.get("edition"))
     if edition and "changelog" in top:
         edition.changelog = _changelog(g, top["changelog"], project.languages())
+        entry = next((c for c in edition.changelog if c.version == edition.version), None)
+        if entry and entry.date != edition.date and "date" in _keys(top["edition"]):
+            g.diagnostics.append(
+                Diagnostic(
+                    g.where(_keys(top["edition"])["date"]),
+                    f"edition {edition.version} is dated {edition.date} here and "
+                    f"{entry.date} in the changelog: builds print this date, its release the "
+                    "changelog's",
+                    "edition-date",
+                    "give both the same date",
+                    severity="warning",
+                )
+            )
     attribution = _attribution(g, top.get("license"), top.get("source"))
     titles = _per_language(g, top.get("bibliography-title"), languages, "bibliography-title")
     cover = _cover(g, top["cover"], folder) if "cover" in top else None
@@ -304,12 +317,15 @@ def _load(project: Project, pub_id: str) -> Publication:
     errors = [d for d in g.diagnostics if d.severity == "error"]
     reference_warnings: list[Diagnostic] = []
     references: list[Reference] | None = [] if ref_files is not None else None
-    for path in ref_files or []:
+    for path in ref_files or []:  # every file is read, so that every file's errors show
         try:
-            references += read_references(path, project.display(path), reference_warnings)
+            found = read_references(path, project.display(path), reference_warnings)
         except PressrunError as exc:
             errors += exc.diagnostics
-            references = None
+            references = None  # keys cannot be checked against part of the references
+            continue
+        if references is not None:
+            references += found
     if references:
         errors += duplicate_references(references)
     articles = {}
@@ -325,6 +341,9 @@ def _load(project: Project, pub_id: str) -> Publication:
         articles[lang] = _article(text, lang)
         errors += [d for d in text.diagnostics if d.severity == "error"]
     warnings = reference_warnings + [w for article in articles.values() for w in article.warnings]
+    warnings += [d for d in g.diagnostics if d.severity == "warning"]
+    for article in articles.values():
+        warnings += _dead_anchors(article)
     if references is not None:
         errors += _check_citations(articles.values(), references, warnings)
     if errors:
@@ -430,6 +449,13 @@ def _names(g: YamlFile, node, known: list[str], what: str, hint: str) -> list[st
     return names
 
 
+def _keys(node) -> dict:
+    """The keys of a mapping node (no checks: those were made where it was read)."""
+    if not isinstance(node, yaml.MappingNode):
+        return {}
+    return {getattr(k, "value", None): v for k, v in node.value}
+
+
 def _per_language(g: YamlFile, node, languages: list[str], what: str) -> dict[str, str]:
     """A text for every language (a string) or per language (a mapping lang: text)."""
     if node is None:
@@ -462,12 +488,15 @@ def file_inside(f: YamlFile, node, folder: Path, name: str, what: str) -> Path |
         )
         return None
     if not path.is_file():
-        f.error(
-            node,
-            f"{what} '{name}' not found",
-            "file-missing",
-            "give a path relative to the publication folder",
+        present = [p.name for p in path.parent.iterdir()] if path.parent.is_dir() else []
+        same_but_case = [p for p in present if p.lower() == path.name.lower()]
+        hint = (
+            f"did you mean '{same_but_case[0]}'? (names differ in capitals)"
+            if same_but_case
+            else did_you_mean(path.name, present)
+            or "give a path relative to the publication folder"
         )
+        f.error(node, f"{what} '{name}' not found", "file-missing", hint)
         return None
     return path
 
@@ -693,6 +722,17 @@ def _check_markdown(f: YamlFile, inline: Inline) -> None:
                 "fenced-div",
                 "use the block types (notice, quote, …) instead",
             )
+    if "\n" not in source and re.search(r"\|\s*:?-{3,}:?\s*\|", source):
+        f.diagnostics.append(
+            Diagnostic(
+                inline.where,
+                "a table written on one line (a '>-' text joins its lines): it prints as a "
+                "row of bars",
+                "folded-table",
+                "write the table after '|-', which keeps its lines",
+                severity="warning",
+            )
+        )
     for start in _unclosed_brackets(source):
         f.diagnostics.append(
             Diagnostic(
@@ -715,6 +755,27 @@ def _check_markdown(f: YamlFile, inline: Inline) -> None:
                 "note-too-long",
                 "shorten the note or move its text into the body",
             )
+
+
+def _dead_anchors(article: Article) -> list[Diagnostic]:
+    """A warning for each link to #an-id that no section of the text has."""
+    ids = {section.id for section in article.sections} | {"bibliography"}
+    found = []
+    for inline in article.inlines():
+        for match in LINK.finditer(inline.source):
+            url = next(g for g in match.groups() if g is not None)
+            if url.startswith("#") and url[1:] not in ids:
+                found.append(
+                    Diagnostic(
+                        inline.locate(url),
+                        f"link '{url}' goes to no section of the text",
+                        "dead-link",
+                        did_you_mean(url[1:], ids)
+                        or f"the sections' ids: {', '.join(sorted(ids))}",
+                        severity="warning",
+                    )
+                )
+    return found
 
 
 def _unclosed_brackets(source: str) -> list[int]:

@@ -205,6 +205,29 @@ LABEL_USE = re.compile(r"""(?<![\w.])t(?:\.([A-Za-z_][\w]*)|\[\s*["']([^"']+)["'
 CODE_LABELS = ("bibliography", "references", "works-cited", "notes", "language-name")
 
 
+def same_language_names(project: Project, langs: list[str]) -> list[Diagnostic]:
+    """A warning for a catalog whose language name is another's: it is still untranslated
+    (the web edition's language switch would read "English | English")."""
+    seen: dict[str, str] = {}
+    found = []
+    for lang in langs:
+        name = read_labels(project, lang).words.get("language-name", "")
+        if name in seen:
+            path = project.templates / "labels" / f"{lang}.yaml"
+            found.append(
+                Diagnostic(
+                    Location(project.display(path)),
+                    f"language-name '{name}' is also {seen[name]}'s: this catalog is not "
+                    "translated yet",
+                    "untranslated-labels",
+                    "translate its labels, language-name first",
+                    severity="warning",
+                )
+            )
+        seen.setdefault(name, lang)
+    return found
+
+
 def labels_used(project: Project, formats: dict[str, Format]) -> dict[str, Location]:
     """Every label the templates print (t.key, t["key"], and a label per print file the web
     edition links to), with the first template line that prints it."""
@@ -229,23 +252,35 @@ def labels_used(project: Project, formats: dict[str, Format]) -> dict[str, Locat
 
 
 def missing_labels(project: Project, lang: str, used: dict[str, Location]) -> list[Diagnostic]:
-    """An error for each label the templates print that the catalog of `lang` lacks."""
+    """An error for each label the templates print that the catalog of `lang` lacks, and a
+    warning for each label it has that nothing prints."""
     path = project.templates / "labels" / f"{lang}.yaml"
     f = YamlFile(path, project.display(path))
     keys = f.mapping(f.root, optional=("csl-locale", "date-locale", "labels", "typography"))
     node = keys.get("labels")
     have = {k.value for k, _ in node.value} if isinstance(node, yaml.MappingNode) else set()
     where = f.where(node) if node is not None else f.where(f.root)
-    return [
+    found = [
         Diagnostic(
             where,
             f"label '{key}' is missing (printed by {used[key]})",
             "missing-label",
-            f"add '{key}: …' under labels:"
-            + (f" ({did_you_mean(key, have)})" if did_you_mean(key, have) else ""),
+            " ".join(filter(None, [f"add '{key}: …' under labels:", did_you_mean(key, have)])),
         )
         for key in sorted(set(used) - have)
     ]
+    for key_node, _ in node.value if isinstance(node, yaml.MappingNode) else []:
+        if key_node.value not in used:
+            found.append(
+                Diagnostic(
+                    f.where(key_node),
+                    f"label '{key_node.value}' is printed by no template",
+                    "unused-label",
+                    did_you_mean(key_node.value, used) or "remove it, or use it",
+                    severity="warning",
+                )
+            )
+    return found
 
 
 def bibliography_title(pub: Publication, labels: Labels) -> str:

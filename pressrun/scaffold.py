@@ -141,7 +141,9 @@ def new(
             "exists",
             "choose another id, or edit the files that are there",
         )
-    title = pub_id.replace("-", " ").capitalize()
+    small = {"a", "an", "and", "at", "by", "for", "in", "of", "on", "or", "the", "to"}
+    words = pub_id.split("-")
+    title = " ".join(w if n and w in small else w[:1].upper() + w[1:] for n, w in enumerate(words))
     today = datetime.date.today().isoformat()
     files = {
         "publication.yaml": PUBLICATION.format(

@@ -21,7 +21,7 @@ from .diagnostics import Diagnostic, Location, PressrunError, fail
 from .images import data_url
 from .load import Article, Inline, Publication
 from .sandbox import readable
-from .typography import as_phrase, french_spacing, join_calls
+from .typography import as_phrase, french_spacing, join_calls, keep_ranges
 
 # Pandoc Markdown with no way to write raw HTML, TeX or other raw output, nor HTML elements that
 # pandoc would read as divs and spans (content is text), and
@@ -180,7 +180,7 @@ def text(pub: Publication, lang: str, csl_locale: str, french: bool = False) -> 
         )
     typeset = french_spacing if french else (lambda html: html)
     pieces = {
-        inline.where: typeset(join_calls(_inline_images(found[str(n)], pub, images)))
+        inline.where: typeset(keep_ranges(join_calls(_inline_images(found[str(n)], pub, images))))
         for n, inline in enumerate(inlines)
     }
     too_deep = [

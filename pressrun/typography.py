@@ -35,6 +35,11 @@ WORD_JOINER = "\u2060"  # no line break here (UAX 14), and nothing printed
 CALL_SEPARATOR = '<span class="call-separator">,</span>'
 
 
+def keep_ranges(html: str) -> str:
+    """A range of numbers (1814–1815, pp. 86–90) never breaks at its dash."""
+    return re.sub(r"(?<=\d)–(?=\d)", WORD_JOINER + "–" + WORD_JOINER, html)
+
+
 def join_calls(html: str) -> str:
     """A note's call never starts a line: it is joined to the word before it (the space
     between them goes); two calls side by side are parted by a superscript comma, not read

@@ -335,7 +335,14 @@ class YamlFile:
 
     def string(self, node, what="this") -> str | None:
         if not isinstance(node, yaml.ScalarNode) or node.tag == "tag:yaml.org,2002:null":
-            self.error(node, f"{what} must be text", "wrong-type")
+            hint = ""
+            if isinstance(node, yaml.MappingNode) and len(node.value) == 1:
+                key = getattr(node.value[0][0], "value", "")
+                hint = (
+                    f"the ': ' after '{key}' made it a 'key: value' pair: put the whole text "
+                    "in quotes"
+                )
+            self.error(node, f"{what} must be text", "wrong-type", hint)
             return None
         return node.value
 

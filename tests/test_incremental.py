@@ -74,7 +74,9 @@ def test_editing_one_language_rebuilds_only_it(built):
     ("path", "rebuilt"),
     [
         ("styles/booklet.css", ["en/booklet", "es/booklet"]),
-        ("templates/labels/es.yaml", ALL),  # every template counts (formats include partials)
+        ("templates/handout.html", ALL),  # every template counts (formats include partials)
+        # A catalog counts for its language, and for every web edition (language names).
+        ("templates/labels/es.yaml", ["es/handout", "es/booklet", "es/web", "en/web"]),
         (f"content/{SAMPLE}/references.yaml", ALL),
     ],
 )

@@ -150,3 +150,21 @@ def test_csl_json_items_are_checked_against_csl(tmp_path):
         read_references(path, "zotero.json", [])
     assert "unknown reference type 'journal-article'" in str(exc.value)
     assert "did you mean 'article-journal'?" in str(exc.value)
+
+
+def test_every_references_file_is_read_when_one_has_errors(tmp_path):
+    from conftest import mini_project
+
+    from pressrun.check import check
+    from pressrun.diagnostics import PressrunError
+
+    project = mini_project(tmp_path / "p")
+    folder = project.content / "mini"
+    (folder / "a.json").write_text('[{"id": "x", "type": "journal-article", "title": "T"}]')
+    (folder / "b.bib").write_text("@book{doe2020, title={A}, author={Doe, J.}, year=2020\n")
+    meta = folder / "publication.yaml"
+    meta.write_text(meta.read_text() + "references: [a.json, b.bib]\n")
+    (folder / "references.yaml").unlink()
+    with pytest.raises(PressrunError) as exc:
+        check(project)
+    assert "content/mini/a.json:1:" in str(exc.value) and "journal-article" in str(exc.value)

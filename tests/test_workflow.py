@@ -76,6 +76,10 @@ def test_new_starts_a_language_from_another_labels(empty):
     assert (empty.content / "trip" / "de.yaml").read_text().startswith("# The German text (de)")
     publication = (empty.content / "trip" / "publication.yaml").read_text()
     assert "\nsource:" not in publication  # a new text is adapted from nothing yet
+    checked = cli(empty, "check", "trip")
+    assert "warning: language-name 'English' is also en's: this catalog is not translated" in (
+        checked.output
+    )
     assert cli(empty, "build", "trip").exit_code == 0
     handout = (empty.output / "trip" / "de" / "handout.html").read_text()
     assert "Adapted from" not in handout
