@@ -207,25 +207,34 @@ CODE_LABELS = ("bibliography", "references", "works-cited", "notes", "language-n
 
 def same_language_names(project: Project, langs: list[str]) -> list[Diagnostic]:
     """A warning for a catalog whose language name is another's: it is still untranslated
-    (the web edition's language switch would read "English | English")."""
-    seen: dict[str, str] = {}
+    (the web edition's language switch would read "English | English"). Of two catalogs
+    with one name, the one that name is not the language's own name for itself is blamed."""
+    names = {lang: read_labels(project, lang).words.get("language-name", "") for lang in langs}
     found = []
-    for lang in langs:
-        name = read_labels(project, lang).words.get("language-name", "")
-        if name in seen:
+    for lang, name in names.items():
+        others = [other for other in langs if other != lang and names[other] == name]
+        if others and name.casefold() != _endonym(lang).casefold():
             path = project.templates / "labels" / f"{lang}.yaml"
             found.append(
                 Diagnostic(
                     Location(project.display(path)),
-                    f"language-name '{name}' is also {seen[name]}'s: this catalog is not "
+                    f"language-name '{name}' is also {others[0]}'s: this catalog is not "
                     "translated yet",
                     "untranslated-labels",
                     "translate its labels, language-name first",
                     severity="warning",
                 )
             )
-        seen.setdefault(name, lang)
     return found
+
+
+def _endonym(lang: str) -> str:
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        return Locale.parse(lang).get_display_name(lang) or lang
+    except (UnknownLocaleError, ValueError):
+        return lang
 
 
 def labels_used(project: Project, formats: dict[str, Format]) -> dict[str, Location]:
