@@ -93,6 +93,7 @@ def check(project: Project, pub_ids: list[str] | None = None) -> list[Publicatio
                         labels,
                         formats[name],
                         tools=PREVIEW_TOOLS,
+                        preview=True,
                     )
             except PressrunError as exc:
                 errors += exc.diagnostics

@@ -123,9 +123,11 @@ def render(
     labels: Labels,
     fmt: Format,
     tools: dict[str, str] | None = None,
+    preview: bool = False,
 ) -> str:
     """The complete HTML document of one format, with its stylesheets inlined. `tools` (the
-    versions printed in colophons) defaults to the real ones, which asks pandoc."""
+    versions printed in colophons) defaults to the real ones, which asks pandoc. A `preview`
+    (what check renders) names images without inlining them."""
     css = "\n".join((project.styles / name).read_text(encoding="utf-8") for name in fmt.stylesheets)
     context = {
         "pub": pub,
@@ -139,7 +141,7 @@ def render(
         "date_long": format_date(pub.edition.date, format="long", locale=labels.date_locale),
         "tools": tools or tool_versions(),
         "bibliography_title": bibliography_title(pub, labels),
-        "image_url": functools.partial(_image_url, project, set(pub.files())),
+        "image_url": functools.partial(_image_url, project, set(pub.files()), preview),
         "long_date": functools.partial(_long_date, labels.date_locale),
     }
     if fmt.on_screen:
@@ -307,11 +309,11 @@ def bibliography_title(pub: Publication, labels: Labels) -> str:
     return labels.words.get(key) or labels.words.get("bibliography", "")
 
 
-def _image_url(project: Project, files: set[Path], path) -> str:
+def _image_url(project: Project, files: set[Path], preview: bool, path) -> str:
     """An image the content names, as a data: URL (templates get no other file)."""
     if not isinstance(path, Path) or path not in files or path.suffix.lower() not in SUFFIXES:
         raise SecurityError("image_url() takes only an image that the content names")
-    return data_url(path, project.display(path))
+    return "data:," if preview else data_url(path, project.display(path))
 
 
 def _long_date(locale: str, day) -> str:
