@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import datetime
 import functools
 import gc
@@ -150,27 +151,29 @@ def notes_away_from_their_calls(document) -> list[tuple[int, int, int]]:
     ]
 
 
-MAX_NOTE_FIXES = 3
 BLOCK_START = re.compile(r"<(p|li|blockquote|figcaption|td|th|dd|dt|h[1-6])\b")
 
 
-def _break_before_block_of_note(html: str, n: int) -> str | None:
-    """The HTML with the block (paragraph, list item…) holding the call of note `n` starting
-    a new page; None if that block already does."""
-    start = -1
-    for _ in range(n):
-        start = html.find('<span class="footnote">', start + 1)
-        if start < 0:
-            return None
-    block = None
-    for match in BLOCK_START.finditer(html, 0, start):
-        block = match
-    if block is None or html.startswith(BREAK, block.end()):
+def _break_before_blocks_of_notes(html: str, numbers: list[int]) -> str | None:
+    """The HTML with each block (paragraph, list item…) that holds the call of one of the
+    notes `numbers` starting a new page; None if they all do already."""
+    calls = [m.start() for m in re.finditer('<span class="footnote">', html)]
+    blocks = [m.end() for m in BLOCK_START.finditer(html)]
+    places = set()
+    for n in numbers:
+        if 0 < n <= len(calls):
+            at = bisect.bisect_left(blocks, calls[n - 1]) - 1
+            if at >= 0 and not html.startswith(BREAK, blocks[at]):
+                places.add(blocks[at])
+    if not places:
         return None
-    return html[: block.end()] + BREAK + html[block.end() :]
+    for place in sorted(places, reverse=True):
+        html = html[:place] + BREAK + html[place:]
+    return html
 
 
 BREAK = ' style="break-before: page"'
+MAX_NOTE_FIXES = 3
 
 
 def _boxes(box):
@@ -283,15 +286,17 @@ def _lay_out(weasyprint, html, root, name, pages_multiple_of, archival, refused,
 
     document = render(html)
     # WeasyPrint can leave a call at the foot of a page and its note on the next one: the
-    # block that holds the call then starts the next page (a few tries; what remains is
-    # a warning).
-    for _ in range(MAX_NOTE_FIXES):
+    # blocks that hold such calls then start the next page, in one more layout (for a few
+    # notes: each break leaves a gap, and a long document would be laid out twice); a note
+    # still away from its call is a warning.
+    away = notes_away_from_their_calls(document)
+    few = away and len(away) <= MAX_NOTE_FIXES
+    fixed = _break_before_blocks_of_notes(html, [n for n, _, _ in away]) if few else None
+    if fixed is not None:
+        del document  # one laid-out document at a time: hundreds of pages weigh
+        document = render(fixed)
         away = notes_away_from_their_calls(document)
-        fixed = _break_before_block_of_note(html, away[0][0]) if away else None
-        if fixed is None:
-            break
-        html, document = fixed, render(fixed)
-    moved += notes_away_from_their_calls(document)
+    moved += away
     filler = next((n for n, page in enumerate(document.pages) if FILLER in page.anchors), None)
     if filler is not None:
         pages = document.pages[:filler] + document.pages[filler + 1 :]

@@ -93,12 +93,14 @@ def test_french_spacing_where_french_puts_it():
 
 
 def test_the_block_of_a_note_that_went_astray_starts_the_next_page():
-    from pressrun.typeset import _break_before_block_of_note
+    from pressrun.typeset import _break_before_blocks_of_notes
 
     html = '<p>One<span class="footnote">1</span>.</p><li>Two<span class="footnote">2</span></li>'
-    fixed = _break_before_block_of_note(html, 2)
+    fixed = _break_before_blocks_of_notes(html, [2])
     assert fixed == html.replace("<li>", '<li style="break-before: page">')
-    assert _break_before_block_of_note(fixed, 2) is None  # already done: a warning instead
+    assert _break_before_blocks_of_notes(fixed, [2]) is None  # already done: a warning instead
+    both = _break_before_blocks_of_notes(html, [1, 2])
+    assert both.count("break-before") == 2
 
 
 def test_a_long_table_keeps_its_rows_whole_and_repeats_its_header(tmp_path):
