@@ -21,7 +21,8 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
-from .diagnostics import Location, did_you_mean, fail
+from .diagnostics import Location, did_you_mean, fail, shortened
+from .project import inside
 
 CSL_NS = "{http://purl.org/net/xbiblio/csl}"
 MAX_STYLE_BYTES = 1024 * 1024  # the largest styles of the repository are about 200 KB
@@ -90,7 +91,7 @@ def resolve(style: str, folder: Path, display: str, where: Location) -> Path:
     if not STYLE_NAME.fullmatch(style):
         raise fail(
             where,
-            f"'{style[:80]}' is not a citation style name",
+            f"'{shortened(style)}' is not a citation style name",
             "unknown-style",
             "name a style of 'pressrun styles', or a .csl file in the publication folder",
         )
@@ -158,7 +159,7 @@ def is_note_style(csl: Path) -> bool:
 
 
 def _custom(path: Path, display: str, name: str, folder: Path, where: Location) -> Path:
-    if not path.resolve().is_relative_to(folder.resolve()):
+    if not inside(path, folder):
         raise fail(
             where,
             f"CSL style file '{name}' is outside the publication folder",
@@ -241,17 +242,12 @@ def _parent(root: Element, display: str) -> Path | None:
         raise fail(
             Location(display, 1, 1),
             "the CSL style's parent is not a style of the CSL repository "
-            f"({_shown(href)}); pressrun reads no other file or address for it",
+            f"({shortened(href)!r}); pressrun reads no other file or address for it",
             "style-parent",
             "name a parent as http://www.zotero.org/styles/ID with ID one of "
             "'pressrun styles', or use an independent style",
         )
     return parent
-
-
-def _shown(href: str) -> str:
-    """A link target as it may appear in a message: only its shape, never what it points at."""
-    return repr(href if len(href) <= 80 else href[:77] + "…")
 
 
 @functools.cache

@@ -73,7 +73,7 @@ def digest(project: Project, pub: Publication, lang: str, fmt: Format, csl: Path
         hasher.update(data)
 
     others = {pub.folder / f"{other}.yaml" for other in pub.languages if other != lang}
-    for path in sorted(set(pub.files()) - others):
+    for path in sorted(set(pub.files) - others):
         add(project.display(path), path.read_bytes())
     add("style", csl.read_bytes())
     # The templates, and the label catalogs this output prints: its language's (a web edition

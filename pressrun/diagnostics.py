@@ -61,6 +61,12 @@ def fail(where: Location | None, message: str, code: str, hint: str = "") -> Pre
     return PressrunError([Diagnostic(where, message, code, hint)])
 
 
+def shortened(text: str, limit: int = 80) -> str:
+    """Text as a message may quote it: cut at `limit` characters (a message never carries a
+    whole file, address or value of someone else's)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def did_you_mean(word: str, choices) -> str:
     """A hint naming the closest choices, or an empty string."""
     close = difflib.get_close_matches(word, list(choices), n=3, cutoff=0.6)

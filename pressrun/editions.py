@@ -23,8 +23,8 @@ from .archive import (
     is_safe_path,
     read_json,
 )
-from .diagnostics import Diagnostic, Location, PressrunError, fail
-from .project import Project
+from .diagnostics import Diagnostic, Location, PressrunError, fail, shortened
+from .project import Project, inside
 from .release import release, tool_lock
 from .sandbox import readable, sandbox
 
@@ -104,7 +104,7 @@ def verify(folder: Path, allowed_signers: Path | None = None) -> Verified:
         path = folder / entry["path"]
         listed[entry["path"]] = entry
         where = Location(str(path))
-        if path.is_symlink() or not _inside(path, folder):
+        if path.is_symlink() or not inside(path, folder):
             problems.append(
                 Diagnostic(
                     where,
@@ -212,10 +212,6 @@ def _plain(path: Path, size: int) -> bytes | None:
     return path.read_bytes()
 
 
-def _inside(path: Path, folder: Path) -> bool:
-    return path.resolve().is_relative_to(folder.resolve())
-
-
 @dataclass(frozen=True)
 class Reproduction:
     edition: Edition
@@ -257,7 +253,7 @@ def _attachments(path: Path, pub: str) -> dict[str, bytes]:
                 if not _source_name(name, pub):
                     raise fail(
                         where,
-                        f"carries a file named {name[:80]!r}, which is not a source of "
+                        f"carries a file named {shortened(name)!r}, which is not a source of "
                         f"publication '{pub}'",
                         "bad-source",
                         HINT,
@@ -333,7 +329,8 @@ def reproduce(folder: Path) -> Reproduction:
             except OSError as exc:  # a name both a file and a folder, too long for this disk
                 raise fail(
                     Location(str(folder)),
-                    f"carries a source that cannot be written here ({name[:80]!r}: {exc.strerror})",
+                    f"carries a source that cannot be written here ({shortened(name)!r}: "
+                    f"{exc.strerror})",
                     "bad-source",
                     HINT,
                 ) from None

@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 
 from .archive import is_safe_path
-from .project import Project
+from .project import Project, inside
 from .yamlnodes import YamlFile
 
 IMPOSITIONS = ("saddle-stitch",)
@@ -48,7 +48,7 @@ def read_formats(project: Project) -> dict[str, Format]:
         if "template" not in keys or "stylesheets" not in keys:
             continue
         for stylesheet in f.strings(keys["stylesheets"], "stylesheets"):
-            if not _inside(project.styles, stylesheet):
+            if not _names_a_file_in(project.styles, stylesheet):
                 f.error(
                     keys["stylesheets"],
                     f"stylesheet '{stylesheet}' is not a file of styles/",
@@ -63,7 +63,7 @@ def read_formats(project: Project) -> dict[str, Format]:
                     "create it or fix the name",
                 )
         template = f.string(keys["template"], "template") or ""
-        if not _inside(project.templates, template):
+        if not _names_a_file_in(project.templates, template):
             f.error(
                 keys["template"],
                 f"template '{template}' is not a file of templates/",
@@ -125,6 +125,6 @@ def read_formats(project: Project) -> dict[str, Format]:
     return formats
 
 
-def _inside(folder: Path, name: str) -> bool:
+def _names_a_file_in(folder: Path, name: str) -> bool:
     """A plain relative name of a file that stays inside `folder`, symlinks resolved."""
-    return is_safe_path(name) and (folder / name).resolve().is_relative_to(folder.resolve())
+    return is_safe_path(name) and inside(folder / name, folder)

@@ -16,6 +16,8 @@ from contextvars import ContextVar
 from pathlib import Path
 from xml.etree.ElementTree import ParseError
 
+from .diagnostics import shortened
+
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
 # An A4 page at 600 dpi is 35 million pixels; one pixel costs 4 bytes or more once decoded.
 MAX_PIXELS = 36_000_000
@@ -328,4 +330,4 @@ def _shape(url: str) -> str:
     """An address as a message shows it: cut short, and a data: URL only by its kind."""
     if url.lower().startswith("data:"):
         return f"'{url.split(',', 1)[0][:40]},…'"
-    return repr(url if len(url) <= 60 else url[:59] + "…") if url else "an empty address"
+    return repr(shortened(url, 60)) if url else "an empty address"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import os
 import re
 import unicodedata
@@ -15,7 +16,7 @@ import yaml
 from . import images
 from .diagnostics import Diagnostic, Location, PressrunError, did_you_mean
 from .formats import read_formats
-from .project import Project
+from .project import Project, inside
 from .references import FORMATS as REFERENCE_FORMATS
 from .references import Reference, duplicate_references, read_references
 from .sandbox import readable
@@ -202,8 +203,10 @@ class Publication:
     where: Location
     warnings: list[Diagnostic] = field(default_factory=list)
 
+    @functools.cached_property
     def files(self) -> list[Path]:
-        """Every file of the folder the publication uses: what an edition carries."""
+        """Every file of the folder the publication uses: what an edition carries (and what
+        an output's digest covers)."""
         found = [self.folder / "publication.yaml"]
         found += [self.folder / f"{lang}.yaml" for lang in self.languages]
         found += self.references_files
@@ -214,9 +217,10 @@ class Publication:
         for article in self.articles.values():
             for section in article.sections:
                 found += [block.image for block in section.blocks if isinstance(block, Figure)]
-        found += [self.folder / name for name in self.image_names()]
+        found += [self.folder / name for name in self.image_names]
         return list(dict.fromkeys(found))
 
+    @functools.cached_property
     def image_names(self) -> set[str]:
         """The images the text names, as written (`![…](map.png)`, `[m]: map.png`)."""
         return {
@@ -419,7 +423,7 @@ def _reference_files(g: YamlFile, node, folder: Path, root) -> list[Path] | None
         names, nodes = [g.string(node, "references")], [node]
     found = []
     for name, where in zip(names, nodes, strict=True):
-        outside = name and not (folder / name).resolve().is_relative_to(folder.resolve())
+        outside = name and not inside(folder / name, folder)
         if name and not outside and Path(name).suffix.lower() not in REFERENCE_FORMATS:
             g.error(
                 where,
@@ -479,7 +483,7 @@ def _cover(g: YamlFile, node, folder: Path) -> Cover | None:
 def file_inside(f: YamlFile, node, folder: Path, name: str, what: str) -> Path | None:
     """A file named in the content: it must exist inside the publication folder."""
     path = folder / name
-    if not path.resolve().is_relative_to(folder.resolve()):
+    if not inside(path, folder):
         f.error(
             node,
             f"{what} '{name}' is outside the publication folder",

@@ -45,6 +45,12 @@ class Project:
         return sorted(p.stem for p in (self.templates / "labels").glob("*.yaml"))
 
 
+def inside(path: Path, folder: Path) -> bool:
+    """Whether `path` is in `folder` once every symlink is followed: the one rule for every
+    file that content, an edition or a template names."""
+    return path.resolve().is_relative_to(folder.resolve())
+
+
 def find_project(start: Path) -> Project:
     """The nearest folder at or above `start` that holds content/ and templates/."""
     for folder in [start, *start.parents]:

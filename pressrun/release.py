@@ -27,7 +27,7 @@ from .images import SUFFIXES
 from .load import Publication
 from .output import cannot_write, exclusive, write_atomic
 from .pipeline import produce
-from .project import Project
+from .project import Project, inside
 from .render import tool_versions
 from .typeset import Archival
 
@@ -53,7 +53,7 @@ def sources(project: Project, pub: Publication) -> dict[str, bytes]:
     publication uses (not drafts or anything else in its folder), the templates and styles,
     and the tool lock. No symlink may lead out of its folder; no path is absolute."""
     found, problems = {}, []
-    for path in pub.files():
+    for path in pub.files:
         name = f"content/{pub.id}/{path.relative_to(pub.folder).as_posix()}"
         found[name] = _read_inside(path, pub.folder, name, problems)
     for folder in (project.templates, project.styles):
@@ -70,7 +70,7 @@ def sources(project: Project, pub: Publication) -> dict[str, bytes]:
 
 
 def _read_inside(path: Path, folder: Path, name: str, problems: list[Diagnostic]) -> bytes:
-    if not path.resolve().is_relative_to(folder.resolve()):
+    if not inside(path, folder):
         problems.append(
             Diagnostic(
                 Location(name),
@@ -177,7 +177,7 @@ def _validate_pdfa(files: dict[str, bytes], pub: Publication) -> None:
     """Every archival PDF must pass the PDF/A-3b validator before the edition is written."""
     from pikepdf.pdfa import validate_written
 
-    images = [p.name for p in pub.files() if p.suffix.lower() in SUFFIXES]
+    images = [p.name for p in pub.files if p.suffix.lower() in SUFFIXES]
     problems = []
     for name, data in files.items():
         if name.endswith(".pdf") and not name.endswith("-print.pdf"):

@@ -17,7 +17,7 @@ from jinja2.sandbox import SecurityError
 
 from . import __version__
 from .csl import style_class
-from .diagnostics import Diagnostic, Location, PressrunError, did_you_mean, fail
+from .diagnostics import Diagnostic, Location, PressrunError, did_you_mean, fail, shortened
 from .formats import Format
 from .images import SUFFIXES, data_url
 from .load import Publication
@@ -43,8 +43,19 @@ class Labels:
 
 
 def read_labels(project: Project, lang: str) -> Labels:
+    """The label catalog of `lang`. A run reads each catalog once (check, every format and
+    the web edition's language switch ask for it), and again only once the file changed."""
     path = project.templates / "labels" / f"{lang}.yaml"
-    f = YamlFile(path, project.display(path))
+    try:
+        stat = path.stat()
+    except OSError:
+        return _read_labels(path, project.display(path), lang, (0, 0))
+    return _read_labels(path, project.display(path), lang, (stat.st_mtime_ns, stat.st_size))
+
+
+@functools.lru_cache(maxsize=64)
+def _read_labels(path: Path, display: str, lang: str, version: tuple[int, int]) -> Labels:
+    f = YamlFile(path, display)
     keys = f.mapping(
         f.root,
         required=("csl-locale", "date-locale", "labels"),
@@ -141,7 +152,7 @@ def render(
         "date_long": format_date(pub.edition.date, format="long", locale=labels.date_locale),
         "tools": tools or tool_versions(),
         "bibliography_title": bibliography_title(pub, labels),
-        "image_url": functools.partial(_image_url, project, set(pub.files()), preview),
+        "image_url": functools.partial(_image_url, project, set(pub.files), preview),
         "long_date": functools.partial(_long_date, labels.date_locale),
     }
     if fmt.on_screen:
@@ -186,8 +197,8 @@ def render(
         if not match.group(1).lower().startswith(PRINTABLE_ADDRESSES):
             raise fail(
                 Location(project.display(project.templates / fmt.template)),
-                f"the {fmt.name} document links to '{match.group(1)[:80]}', which a PDF would "
-                "hold as a path of this machine",
+                f"the {fmt.name} document links to '{shortened(match.group(1))}', which a PDF "
+                "would hold as a path of this machine",
                 "relative-link",
                 "print formats link only to #ids, http(s) and mailto addresses, and data: URLs",
             )

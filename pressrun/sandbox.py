@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime
+import functools
 from pathlib import Path
 
 import jinja2
@@ -61,7 +62,9 @@ def readable(cls: type, *methods: str) -> type:
     constants = {
         name
         for name, value in vars(cls).items()
-        if not name.startswith("_") and not callable(value) and not isinstance(value, property)
+        if not name.startswith("_")
+        and not callable(value)
+        and not isinstance(value, property | functools.cached_property)
     }
     Sandbox.readable[cls] = frozenset(fields | constants | set(methods))
     return cls

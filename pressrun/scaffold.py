@@ -32,22 +32,30 @@ changelog:
     changes: First draft.
 """
 
-ARTICLE = {
-    "en": """\
-# The English text. A string is a paragraph of pandoc Markdown: *emphasis*, [links](https://…),
-# citations [@key, p. 12] (footnotes in a note style), notes ^[like this].
+# The text of a new publication, in English: for English itself, and as the placeholder of
+# a language pressrun has no text template for.
+ENGLISH = """\
+{comment}
 title: {title}
 subtitle: A first draft
 sections:
   - heading: Introduction
     blocks:
       - >-
-        This publication was made by pressrun. Cite a source like this
+        {opening} Cite a source like this
         [@example2024, p. 12], and add a note of your own.^[Notes print at the foot of
         the page of their call.]
       - notice: Replace this text with your own.
-""",
-    "es": """\
+"""
+ENGLISH_COMMENT = """\
+# The English text. A string is a paragraph of pandoc Markdown: *emphasis*, [links](https://…),
+# citations [@key, p. 12] (footnotes in a note style), notes ^[like this]."""
+OTHER_COMMENT = """\
+# The {name} text ({lang}): write it in {name}, in place of the text below. A string is a
+# paragraph of pandoc Markdown: *emphasis*, [links](https://…), citations [@key, p. 12]
+# (footnotes in a note style), notes ^[like this]."""
+
+SPANISH = """\
 # El texto en español. Cada texto es un párrafo en Markdown de pandoc: *énfasis*,
 # [enlaces](https://…), citas [@clave, p. 12] (notas al pie) y notas ^[así].
 title: {title}
@@ -60,24 +68,21 @@ sections:
         [@example2024, p. 12], y se añade una nota propia.^[Las notas se imprimen al pie
         de la página de su llamada.]
       - notice: Sustituya este texto por el suyo.
-""",
-}
-
-OTHER_LANGUAGE = """\
-# The {name} text ({lang}): write it in {name}, in place of the text below. A string is a
-# paragraph of pandoc Markdown: *emphasis*, [links](https://…), citations [@key, p. 12]
-# (footnotes in a note style), notes ^[like this].
-title: {title}
-subtitle: A first draft
-sections:
-  - heading: Introduction
-    blocks:
-      - >-
-        This text is to be written in {name}. Cite a source like this
-        [@example2024, p. 12], and add a note of your own.^[Notes print at the foot of
-        the page of their call.]
-      - notice: Replace this text with your own.
 """
+
+
+def article(lang: str, title: str) -> str:
+    """The first text of a publication in `lang`."""
+    if lang == "es":
+        return SPANISH.format(title=title)
+    if lang == "en":
+        comment, opening = ENGLISH_COMMENT, "This publication was made by pressrun."
+    else:
+        name = language_name(lang)
+        comment = OTHER_COMMENT.format(name=name, lang=lang)
+        opening = f"This text is to be written in {name}."
+    return ENGLISH.format(comment=comment, title=title, opening=opening)
+
 
 LABELS_NOTE = """\
 # Labels for {name} ({lang}), copied from {source}.yaml by 'new --labels-from {source}':
@@ -150,12 +155,7 @@ def new(
             pub_id=pub_id, languages=", ".join(languages), today=today
         ),
         "references.yaml": REFERENCES,
-        **{
-            f"{lang}.yaml": ARTICLE[lang].format(title=title)
-            if lang in ARTICLE
-            else OTHER_LANGUAGE.format(title=title, lang=lang, name=language_name(lang))
-            for lang in languages
-        },
+        **{f"{lang}.yaml": article(lang, title) for lang in languages},
     }
     labels = {lang: _labels(project, lang, labels_from) for lang in missing if labels_from}
     folder.mkdir(parents=True)

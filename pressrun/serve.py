@@ -20,6 +20,8 @@ import threading
 import urllib.parse
 from pathlib import Path
 
+from .project import inside
+
 EVENTS = "/__pressrun/events"
 RELOAD_SCRIPT = f'new EventSource("{EVENTS}").onmessage = () => location.reload();'
 RELOAD = f"<script>{RELOAD_SCRIPT}</script>".encode()
@@ -128,7 +130,7 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         names = sorted(
             p.name + ("/" if p.is_dir() else "")
             for p in folder.iterdir()
-            if not p.name.startswith(".") and p.resolve().is_relative_to(folder.resolve())
+            if not p.name.startswith(".") and inside(p, folder)
         )
         items = "".join(
             f'<li><a href="{urllib.parse.quote(n)}">{html.escape(n)}</a></li>' for n in names

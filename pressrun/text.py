@@ -17,7 +17,7 @@ from pathlib import Path
 from markupsafe import Markup
 
 from . import csl
-from .diagnostics import Diagnostic, Location, PressrunError, fail
+from .diagnostics import Diagnostic, Location, PressrunError, fail, shortened
 from .images import data_url
 from .load import Article, Inline, Publication
 from .sandbox import readable
@@ -134,7 +134,7 @@ def text(pub: Publication, lang: str, csl_locale: str, french: bool = False) -> 
     style = csl_file(pub)
     # Random, so that no file can know it: wrappers and markers cannot be forged.
     token = secrets.token_hex(16)
-    images = pub.image_names()
+    images = pub.image_names
     with tempfile.TemporaryDirectory(prefix="pressrun-") as folder:
         style_copy = Path(folder) / "style.csl"
         style_copy.write_bytes(csl.for_pandoc(style))
@@ -178,9 +178,9 @@ def text(pub: Publication, lang: str, csl_locale: str, french: bool = False) -> 
             "block-structure",
             "remove fenced-div lines (':::') from the text",
         )
-    typeset = french_spacing if french else (lambda html: html)
+    spacing = french_spacing if french else (lambda html: html)
     pieces = {
-        inline.where: typeset(keep_ranges(join_calls(_inline_images(found[str(n)], pub, images))))
+        inline.where: spacing(keep_ranges(join_calls(_inline_images(found[str(n)], pub, images))))
         for n, inline in enumerate(inlines)
     }
     too_deep = [
@@ -196,7 +196,7 @@ def text(pub: Publication, lang: str, csl_locale: str, french: bool = False) -> 
     ]
     if too_deep:
         raise PressrunError(too_deep)
-    bibliography = Markup(typeset(found["refs"]))
+    bibliography = Markup(spacing(found["refs"]))
     return Text(lang, pieces, bibliography, csl.is_note_style(style), warnings)
 
 
@@ -272,4 +272,4 @@ def _pandoc_message(stderr: str, pub: Publication) -> str:
     message = message.strip()
     for folder in (str(pub.folder.resolve()), str(pub.folder)):
         message = message.replace(folder + "/", pub.folder_display + "/")
-    return message if len(message) <= 300 else message[:299] + "…"
+    return shortened(message, 300)

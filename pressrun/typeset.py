@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from .diagnostics import Diagnostic, PressrunError, fail
+from .diagnostics import Diagnostic, PressrunError, fail, shortened
 from .images import named
 
 SYSTEM_PACKAGES = "libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0"
@@ -184,10 +184,6 @@ def _boxes(box):
         stack.extend(reversed(getattr(box, "children", None) or []))
 
 
-def _shown(url: str) -> str:
-    return repr(url if len(url) <= 80 else url[:79] + "…")
-
-
 def typeset(
     html: str,
     root: Path,
@@ -227,7 +223,7 @@ def typeset(
     problems = [
         Diagnostic(
             None,
-            f"{name}: refused to load {_shown(url)} (asked for by {asker(url) or 'the HTML'})",
+            f"{name}: refused to load {shortened(url)!r} (asked for by {asker(url) or 'the HTML'})",
             "fetch-refused",
             "pressrun loads nothing from elsewhere: inline it, or put the image in the "
             "publication folder and name it in the content",

@@ -73,6 +73,13 @@ def replace_attachment(name: str, data: bytes):
     return change
 
 
+def reproduce_fails(project, copy: Path):
+    """`reproduce` of a copy of an edition, which must fail as a user error (exit 1)."""
+    result = cli(project, "reproduce", str(copy))
+    assert result.exit_code == 1
+    return result
+
+
 def with_template_code(edition: Path, target: Path, code: str) -> Path:
     """A forged copy of the edition whose handout template starts its body with `code`."""
     template = (ROOT / "templates" / "handout.html").read_text()
@@ -102,8 +109,7 @@ def test_reproduce_runs_no_code_from_an_edition(released, tmp_path, payload):
     mark = tmp_path / "pwned"
     copy = with_template_code(edition, tmp_path / "1.0.0", payload.replace("@MARK@", str(mark)))
     assert cli(project, "verify", str(copy)).exit_code == 0  # a forger rehashes
-    result = cli(project, "reproduce", str(copy))
-    assert result.exit_code == 1
+    result = reproduce_fails(project, copy)
     assert "templates/handout.html:5:1: error: template: access to attribute" in result.output
     assert "is unsafe [template-unsafe]" in result.output
     assert not mark.exists()
@@ -126,8 +132,7 @@ def test_reproduce_runs_no_code_from_an_edition(released, tmp_path, payload):
 def test_template_helpers_take_only_what_they_are_for(released, tmp_path, payload, message):
     project, edition = released
     copy = with_template_code(edition, tmp_path / "1.0.0", payload)
-    result = cli(project, "reproduce", str(copy))
-    assert result.exit_code == 1
+    result = reproduce_fails(project, copy)
     assert "templates/handout.html:5:1: error: " in result.output
     assert message in result.output
     assert "Traceback" not in result.output
@@ -186,8 +191,7 @@ def test_an_attachment_bomb_is_refused_in_little_memory(released, tmp_path):
 def test_reproduce_refuses_sources_outside_the_publication(released, tmp_path, name):
     project, edition = released
     copy = forged(edition, tmp_path / "1.0.0", replace_attachment(name, b"x"))
-    result = cli(project, "reproduce", str(copy))
-    assert result.exit_code == 1
+    result = reproduce_fails(project, copy)
     assert f"error: carries a file named {name!r}, which is not a source" in result.output
 
 
@@ -247,8 +251,7 @@ def test_bad_manifests_are_diagnostics(released, tmp_path, case):
 def test_a_bad_lock_file_is_a_diagnostic(released, tmp_path):
     project, edition = released
     copy = forged(edition, tmp_path / "1.0.0", replace_attachment("pressrun-lock.json", b"[1]"))
-    result = cli(project, "reproduce", str(copy))
-    assert result.exit_code == 1
+    result = reproduce_fails(project, copy)
     assert "pressrun-lock.json is not valid: the document must be of type object" in result.output
 
 
@@ -427,8 +430,7 @@ def test_an_edition_with_a_bad_locale_is_a_diagnostic(released, tmp_path):
     copy = forged(
         edition, tmp_path / "1.0.0", replace_attachment("templates/labels/en.yaml", bad.encode())
     )
-    result = cli(project, "reproduce", str(copy))
-    assert result.exit_code == 1
+    result = reproduce_fails(project, copy)
     assert "error: date-locale '../../../../tmp/x' is not a locale Babel knows" in result.output
 
 
@@ -438,8 +440,7 @@ def test_reproduce_refuses_a_damaged_edition(released, tmp_path):
     shutil.copytree(edition, copy)
     html = copy / "en" / "handout.html"
     html.write_text(html.read_text() + " ")
-    result = cli(project, "reproduce", str(copy))
-    assert result.exit_code == 1
+    result = reproduce_fails(project, copy)
     assert f"{html}: error: changed since the release" in result.output
 
 
@@ -450,8 +451,7 @@ def test_a_template_that_loops_is_stopped_at_the_limit(released, tmp_path, monke
     monkeypatch.setattr(pressrun.editions, "REPRODUCE_CPU_SECONDS", 3)
     loop = "{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}"
     copy = with_template_code(edition, tmp_path / "1.0.0", loop)
-    result = cli(project, "reproduce", str(copy))
-    assert result.exit_code == 1
+    result = reproduce_fails(project, copy)
     assert "error: rebuilding it needed more than 3 s of processor time" in result.output
 
 
