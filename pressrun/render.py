@@ -20,7 +20,7 @@ from .csl import style_class
 from .diagnostics import Diagnostic, Location, PressrunError, did_you_mean, fail, shortened
 from .formats import Format
 from .images import SUFFIXES, data_url
-from .load import Publication
+from .load import Publication, link_allowed
 from .project import Project
 from .sandbox import sandbox
 from .text import Text, csl_file
@@ -82,7 +82,7 @@ def _read_labels(path: Path, display: str, lang: str, version: tuple[int, int]) 
     if csl and not CSL_LOCALE.fullmatch(csl):
         f.error(
             keys["csl-locale"],
-            f"csl-locale '{csl[:40]}' is not a locale name",
+            f"csl-locale '{shortened(csl, 40)}' is not a locale name",
             "bad-locale",
             "write a language and region such as es-ES",
         )
@@ -90,7 +90,7 @@ def _read_labels(path: Path, display: str, lang: str, version: tuple[int, int]) 
     if dates and not _babel_locale(dates):
         f.error(
             keys["date-locale"],
-            f"date-locale '{dates[:40]}' is not a locale Babel knows",
+            f"date-locale '{shortened(dates, 40)}' is not a locale Babel knows",
             "bad-locale",
             "write a language code such as es, or es_MX",
         )
@@ -194,7 +194,7 @@ def render(
     if fmt.on_screen:
         return number_notes(html, labels.words.get("notes", "Notes"))
     for match in ADDRESS.finditer(html):
-        if not match.group(1).lower().startswith(PRINTABLE_ADDRESSES):
+        if not (link_allowed(match.group(1)) or match.group(1).startswith("data:")):
             raise fail(
                 Location(project.display(project.templates / fmt.template)),
                 f"the {fmt.name} document links to '{shortened(match.group(1))}', which a PDF "
@@ -208,7 +208,6 @@ def render(
 # Every address in a print document: a relative one would become file:///build/folder/… in
 # the PDF (WeasyPrint resolves it against the build folder).
 ADDRESS = re.compile(r"""\s(?:href|src)\s*=\s*["']([^"']*)["']""", re.I)
-PRINTABLE_ADDRESSES = ("#", "http://", "https://", "mailto:", "data:")
 
 
 # t.key and t["key"] in a template (read with a pattern: parsing every template would cost a
