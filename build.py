@@ -298,10 +298,13 @@ def this_command() -> str:
     """How the user ran pressrun, to say the next command as it works for them."""
     import os
 
-    python = os.path.relpath(sys.executable) if not os.path.isabs(sys.argv[0]) else sys.executable
-    script = os.path.relpath(sys.argv[0]) if sys.argv[0].endswith(".py") else None
-    if script is None:
-        return os.path.basename(sys.argv[0]) or "pressrun"
+    script = sys.argv[0]
+    if not script.endswith(".py"):
+        return os.path.basename(script) or "pressrun"
+    # The interpreter as the user would type it: relative when it lies under this folder.
+    python = sys.executable
+    if Path(python).is_relative_to(Path.cwd()):
+        python = os.path.relpath(python)
     return f"{python} {script}"
 
 
