@@ -47,9 +47,11 @@ local function clean_attr(attr, rule)
     if rule.class(class) then table.insert(classes, class) end
   end
   attr.classes = classes
+  -- A list of pairs, not a table keyed by name: Lua's tables have no order, and an edition
+  -- rebuilt must write its attributes in the order it was released with.
   local kept = {}
   for key, value in pairs(attr.attributes) do
-    if rule.attributes[key] then kept[key] = value end
+    if rule.attributes[key] then table.insert(kept, {key, value}) end
   end
   attr.attributes = kept
   return attr

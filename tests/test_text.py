@@ -166,3 +166,16 @@ def test_german_terms_where_pandoc_lacks_them(project):
     pub = load(project, SAMPLE)
     assert "(Bde. 1–3)" in str(text(pub, "es", "de-DE").bibliography)
     assert "(Vols. 1–3)" in str(text(pub, "en", "en-US").bibliography)
+
+
+def test_the_bibliography_keeps_citeprocs_attribute_order_in_every_render(project):
+    # APA sets two layout attributes on the bibliography; their order once followed Lua's
+    # table order, which changes from run to run, so an APA edition did not reproduce.
+    pub = load(project, SAMPLE)
+    pub.style = "apa"
+    tags = {
+        re.search(r'<div id="refs"[^>]*>', text(pub, "en", "en-US").bibliography).group()
+        for _ in range(8)
+    }
+    assert len(tags) == 1
+    assert 'data-entry-spacing="0" data-line-spacing="2"' in tags.pop()
