@@ -749,6 +749,17 @@ def _check_markdown(f: YamlFile, inline: Inline) -> None:
                 severity="warning",
             )
         )
+    for match in BACK_TO_BACK.finditer(source):
+        f.diagnostics.append(
+            Diagnostic(
+                inline.locate(match.group(0)),
+                "two citations written back to back: the first prints as written, in "
+                "brackets, with its author's name in the text",
+                "citations-back-to-back",
+                "cite them in one bracket, [@a, p. 12; @b, p. 3], or put a space between them",
+                severity="warning",
+            )
+        )
     for start in (m.start() for m in re.finditer(r"\^\[", source)):
         length = _note_length(source, start + 2)
         if length > MAX_NOTE_CHARS:
@@ -780,6 +791,10 @@ def _dead_anchors(article: Article) -> list[Diagnostic]:
                     )
                 )
     return found
+
+
+# '[@a, p. 12][@b]': the first bracket is a reference link's text to pandoc, not a citation.
+BACK_TO_BACK = re.compile(r"\[[^\[\]]*@[^\[\]]*\]\[-?@")
 
 
 def _unclosed_brackets(source: str) -> list[int]:
