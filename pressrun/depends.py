@@ -37,7 +37,18 @@ FONT_FAMILY = re.compile(r"font-family\s*:\s*([^;}]+)")
 
 @functools.cache
 def tools() -> str:
-    return json.dumps({"pressrun": __version__, **{t: metadata.version(t) for t in TOOLS}})
+    """The versions of the tools, and pressrun's own code as its digest (a changed filter or
+    stage rebuilds, even between two releases of pressrun)."""
+    code = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.[pl][yu]*")):
+        code.update(path.name.encode() + b"\0" + path.read_bytes())
+    return json.dumps(
+        {
+            "pressrun": __version__,
+            "code": code.hexdigest(),
+            **{t: metadata.version(t) for t in TOOLS},
+        }
+    )
 
 
 @functools.cache
