@@ -107,10 +107,14 @@ def build(ctx, publications, langs, formats, jobs, force, quiet, strict):
 @cli.command()
 @click.argument("publications", nargs=-1)
 @STRICT
+@click.option(
+    "--list-uncited", is_flag=True, help="List the references that the text does not cite."
+)
 @click.pass_context
-def check(ctx, publications, strict):
+def check(ctx, publications, strict, list_uncited):
     """Check PUBLICATIONS (default: all) as a build would, without typesetting."""
     from pressrun.check import check as run_check
+    from pressrun.load import uncited
 
     warn = Warnings(strict)
     started = time.perf_counter()
@@ -125,6 +129,9 @@ def check(ctx, publications, strict):
         f"checked {len(checked)} publication(s) in {time.perf_counter() - started:.2f} s: "
         f"no errors, {warn.count} warning(s)"
     )
+    for pub in checked if list_uncited else []:
+        for ref in uncited(pub):
+            click.echo(f"{ref.where}: reference '{ref.id}' is not cited")
 
 
 @cli.command()

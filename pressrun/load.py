@@ -14,7 +14,8 @@ from typing import ClassVar
 import yaml
 
 from . import images
-from .diagnostics import Diagnostic, Location, PressrunError, did_you_mean
+from .citations import citation_keys
+from .diagnostics import Diagnostic, Location, PressrunError, did_you_mean, shortened
 from .formats import read_formats
 from .project import Project, inside
 from .references import FORMATS as REFERENCE_FORMATS
@@ -24,6 +25,7 @@ from .yamlnodes import YamlFile
 
 ID_PATTERN = r"[a-z0-9][a-z0-9-]{0,63}"
 PAPERS = ("a4", "letter")
+SCOPES = ("publication", "library")  # references-scope: the first is the default
 
 
 @readable
@@ -194,6 +196,9 @@ class Publication:
     style_where: Location
     references_files: list[Path]
     references: list[Reference]
+    # The short citation keys the text uses (Zotero's Citation Key), each with its item's id.
+    aliases: dict[str, str]
+    references_scope: str  # "publication": every reference is to be cited; "library": not
     edition: Edition
     attribution: Attribution
     cover: Cover | None
@@ -253,6 +258,7 @@ def _load(project: Project, pub_id: str) -> Publication:
             "changelog",
             "source",
             "bibliography-title",
+            "references-scope",
         ),
         what="publication.yaml",
     )
@@ -283,16 +289,8 @@ def _load(project: Project, pub_id: str) -> Publication:
             "format",
             "add it to templates/formats.yaml",
         )
-    paper = "a4"
-    if "paper" in top:
-        paper = g.string(top["paper"], "paper") or "a4"
-        if paper not in PAPERS:
-            g.error(
-                top["paper"],
-                f"unknown paper '{paper}'",
-                "bad-value",
-                f"use one of: {', '.join(PAPERS)}",
-            )
+    paper = _one_of(g, top.get("paper"), PAPERS, "paper")
+    scope = _one_of(g, top.get("references-scope"), SCOPES, "references-scope")
     style = g.string(top["style"], "style") if "style" in top else None
     style = style or "chicago-notes-bibliography"
     style_where = g.where(top["style"]) if "style" in top else g.where(meta_file.root)
@@ -321,9 +319,10 @@ def _load(project: Project, pub_id: str) -> Publication:
     errors = [d for d in g.diagnostics if d.severity == "error"]
     reference_warnings: list[Diagnostic] = []
     references: list[Reference] | None = [] if ref_files is not None else None
+    cache = project.output / ".cache" / "references"
     for path in ref_files or []:  # every file is read, so that every file's errors show
         try:
-            found = read_references(path, project.display(path), reference_warnings)
+            found = read_references(path, project.display(path), reference_warnings, cache)
         except PressrunError as exc:
             errors += exc.diagnostics
             references = None  # keys cannot be checked against part of the references
@@ -348,8 +347,10 @@ def _load(project: Project, pub_id: str) -> Publication:
     warnings += [d for d in g.diagnostics if d.severity == "warning"]
     for article in articles.values():
         warnings += _dead_anchors(article)
+    aliases: dict[str, str] = {}
     if references is not None:
-        errors += _check_citations(articles.values(), references, warnings)
+        aliases, found = _check_citations(articles.values(), references, warnings, scope)
+        errors += found
     if errors:
         raise PressrunError(errors)
     return Publication(
@@ -363,6 +364,8 @@ def _load(project: Project, pub_id: str) -> Publication:
         style_where=style_where,
         references_files=ref_files or [],
         references=references,
+        aliases=aliases,
+        references_scope=scope,
         edition=edition,
         attribution=attribution,
         cover=cover,
@@ -374,42 +377,75 @@ def _load(project: Project, pub_id: str) -> Publication:
     )
 
 
-# Pandoc's citation keys: a letter, digit or _, then word characters and inner punctuation.
-CITATION = re.compile(r"(?<![\w@])@\{?([A-Za-z0-9_](?:\w|[:.#$%&\-+?<>~/](?=\w))*)")
+# Uncited references up to this many are each a warning at its place; more are one line.
+UNCITED_ONE_BY_ONE = 10
 
 
-def _check_citations(articles, references: list[Reference], warnings: list) -> list[Diagnostic]:
-    """Errors for unknown citation keys (with the closest known), warnings for unused sources."""
-    known = {ref.id for ref in references}
+def _check_citations(
+    articles, references: list[Reference], warnings: list, scope: str
+) -> tuple[dict[str, str], list[Diagnostic]]:
+    """The short keys cited (each with its item's id), and errors for unknown citation keys
+    (with the closest known); uncited references are warnings unless the scope is a library."""
+    known = {ref.id: ref.id for ref in references}
+    known.update({ref.alias: ref.id for ref in references if ref.alias})
     cited: set[str] = set()
+    aliases: dict[str, str] = {}
     errors = []
     for article in articles:
         for inline in article.inlines():
-            for match in CITATION.finditer(inline.source):
-                key = match.group(1)
-                cited.add(key)
+            for key, written in citation_keys(inline.source):
                 if key in known:
+                    cited.add(known[key])
+                    if known[key] != key:
+                        aliases[key] = known[key]
                     continue
                 errors.append(
                     Diagnostic(
-                        inline.locate("@" + key),
-                        f"unknown citation key '{key}'",
+                        inline.locate(written),
+                        f"unknown citation key '{shortened(key)}'",
                         "unknown-citation",
                         did_you_mean(key, known) or "add it to the references file",
                     )
                 )
-    for ref in references:
-        if ref.id not in cited:
-            warnings.append(
-                Diagnostic(
-                    ref.where,
-                    f"reference '{ref.id}' is never cited",
-                    "uncited-reference",
-                    "cite it or remove it",
-                    severity="warning",
-                )
+    uncited = [ref for ref in references if ref.id not in cited]
+    if scope == "library" or not uncited:
+        return aliases, errors
+    if len(uncited) <= UNCITED_ONE_BY_ONE:
+        warnings += [
+            Diagnostic(
+                ref.where,
+                f"reference '{shortened(ref.id)}' is never cited",
+                "uncited-reference",
+                "cite it or remove it",
+                severity="warning",
             )
-    return errors
+            for ref in uncited
+        ]
+    else:
+        files = sorted({ref.where.file for ref in uncited})
+        warnings.append(
+            Diagnostic(
+                Location(files[0]) if len(files) == 1 else None,
+                f"{len(uncited):,} of {len(references):,} references are not cited; "
+                "'pressrun check --list-uncited' lists them",
+                "uncited-references",
+                "export only what the publication cites, or say 'references-scope: library' "
+                "in publication.yaml if the file is a whole library",
+                severity="warning",
+            )
+        )
+    return aliases, errors
+
+
+def uncited(pub: Publication) -> list[Reference]:
+    """The references of the publication that its text does not cite."""
+    cited = {
+        pub.aliases.get(key, key)
+        for article in pub.articles.values()
+        for inline in article.inlines()
+        for key, _ in citation_keys(inline.source)
+    }
+    return [ref for ref in pub.references if ref.id not in cited]
 
 
 def _reference_files(g: YamlFile, node, folder: Path, root) -> list[Path] | None:
@@ -435,6 +471,14 @@ def _reference_files(g: YamlFile, node, folder: Path, root) -> list[Path] | None
             found.append(path)
     # None when a file is missing: citation keys cannot be checked against part of them.
     return found if len(found) == len(names) else None
+
+
+def _one_of(g: YamlFile, node, choices: tuple[str, ...], what: str) -> str:
+    """One of `choices` (the first when the key is absent)."""
+    value = g.string(node, what) if node is not None else choices[0]
+    if value not in choices:
+        g.error(node, f"unknown {what} '{value}'", "bad-value", f"use one of: {', '.join(choices)}")
+    return value if value in choices else choices[0]
 
 
 def _names(g: YamlFile, node, known: list[str], what: str, hint: str) -> list[str]:

@@ -19,6 +19,12 @@ for name in (os.getenv('PRESSRUN_IMAGES') or ''):gmatch('[^\n]+') do
   checked_images[name] = true
 end
 local prefix = '^pr%-' .. token .. '%-'
+-- The short citation keys the text uses, each with its item's id (one "key<TAB>id" a line):
+-- citeproc knows an item by its id alone, and must see one source as one, however cited.
+local aliases = {}
+for key, id in (os.getenv('PRESSRUN_ALIASES') or ''):gmatch('([^\t\n]+)\t([^\n]+)') do
+  aliases[key] = id
+end
 local SAFE_ATTRIBUTES = {lang = true, dir = true}
 -- What citeproc itself writes on the bibliography (its layout, for the stylesheets).
 local CITEPROC_ATTRIBUTES = {lang = true, dir = true, ['entry-spacing'] = true,
@@ -131,9 +137,52 @@ local function clean_value(value)
   return value
 end
 
+-- Zotero keeps a short key, and Better BibTeX fields of its own, in an item's Extra field,
+-- which it exports as `note` ("Citation Key: x", "tex.ids: y"): not text to print.
+local function without_keys(note)
+  if type(note) == 'string' then
+    local lines = {}
+    for line in (note .. '\n'):gmatch('([^\n]*)\n') do
+      if not (line:match('^%s*[Cc]itation [Kk]ey:') or line:match('^%s*tex%.[%w_-]+:')) then
+        lines[#lines + 1] = line
+      end
+    end
+    local kept = table.concat(lines, '\n'):match('^%s*(.-)%s*$')
+    return kept ~= '' and kept or nil
+  end
+  if pandoc.utils.type(note) ~= 'Inlines' then return note end
+  local kept, n = pandoc.Inlines({}), 1
+  local function is(k, pattern)
+    return note[k] and note[k].t == 'Str' and note[k].text:match(pattern)
+  end
+  while n <= #note do
+    local skip = 0
+    if is(n, '^[Cc]itation$') and is(n + 2, '^[Kk]ey:$') then
+      skip = 5  -- Citation, space, Key:, space, the key
+    elseif is(n, '^tex%.[%w_-]+:$') then
+      skip = 3  -- tex.name:, space, its value
+    end
+    if skip > 0 then
+      n = n + skip
+      while note[n] and (note[n].t == 'Space' or note[n].t == 'SoftBreak') do n = n + 1 end
+    else
+      kept:insert(note[n])
+      n = n + 1
+    end
+  end
+  while #kept > 0 and (kept[#kept].t == 'Space' or kept[#kept].t == 'SoftBreak') do
+    kept:remove(#kept)
+  end
+  if #kept == 0 then return nil end
+  return kept
+end
+
 local function clean_references(doc)
   local references = pandoc.utils.references(doc)
-  for _, reference in ipairs(references) do clean_value(reference) end
+  for _, reference in ipairs(references) do
+    clean_value(reference)
+    reference.note = without_keys(reference.note)
+  end
   doc.meta.references = references
   doc.meta.bibliography = nil
   return doc
@@ -150,6 +199,33 @@ local function note(el)
     end
   end
   return pandoc.Span(inlines, {class = 'footnote'})
+end
+
+-- An entry the style prints nothing of (no fields it uses) is left out, with a warning that
+-- names it (pressrun places it at the reference). A bibliography whose entries have a number
+-- or label in the margin ([1], [Lens59]) is marked `csl-labelled`, for the stylesheets to set
+-- those in a column.
+local function drop_empty_entries(doc)
+  return doc:walk({Div = function(el)
+    if el.identifier == 'refs' then
+      local labelled = false
+      local function look(inner)
+        labelled = labelled or inner.classes:includes('csl-left-margin')
+      end
+      el.content:walk({Div = look, Span = look})  -- citeproc's displays are spans in the AST
+      if labelled then el.classes:insert('csl-labelled') end
+      return el
+    end
+    if not el.classes:includes('csl-entry') then return nil end
+    local function margin(inner)
+      if inner.classes:includes('csl-left-margin') then return {} end
+    end
+    local printed = el.content:walk({Div = margin, Span = margin})
+    if pandoc.utils.stringify(printed):match('%S') then return nil end
+    pandoc.log.warn('Citeproc: Bibliography entry with no printed form: '
+      .. el.identifier:gsub('^ref%-', ''))
+    return {}
+  end})
 end
 
 local function wrapper_name(block)
@@ -174,8 +250,15 @@ function Pandoc(doc)
     end
   end
   doc.blocks = cleaned
+  doc = doc:walk({Cite = function(el)
+    for _, citation in ipairs(el.citations) do
+      citation.id = aliases[citation.id] or citation.id
+    end
+    return el
+  end})
   -- 2. and 3.
   doc = pandoc.utils.citeproc(clean_references(doc))
+  doc = drop_empty_entries(doc)
   citeproc_filter.Note = note  -- 4. (its content is cleaned first: walks go bottom-up)
   -- A citation that became a note is that note alone (calls are then side by side in the
   -- HTML, and pressrun can part them).

@@ -20,6 +20,7 @@ from . import csl
 from .diagnostics import Diagnostic, Location, PressrunError, fail, shortened
 from .images import data_url
 from .load import Article, Inline, Publication
+from .references import PANDOC_MEBIBYTES
 from .sandbox import readable
 from .typography import as_phrase, french_spacing, join_calls, keep_ranges
 
@@ -32,7 +33,6 @@ READER = (
     "-yaml_metadata_block-pandoc_title_block-mmd_title_block"
 )
 NOTES_FILTER = Path(__file__).with_name("notes.lua")
-PANDOC_MEBIBYTES = 1024
 PANDOC_SECONDS = 120
 HEAP_EXHAUSTED = 251
 MAX_DEPTH = 40  # elements inside each other in one piece; real text has about ten
@@ -156,17 +156,15 @@ def text(pub: Publication, lang: str, csl_locale: str, french: bool = False) -> 
             "--lua-filter",
             str(NOTES_FILTER),
         ]
-        environment = {"PRESSRUN_TOKEN": token, "PRESSRUN_IMAGES": "\n".join(images)}
+        environment = {
+            "PRESSRUN_TOKEN": token,
+            "PRESSRUN_IMAGES": "\n".join(images),
+            "PRESSRUN_ALIASES": "".join(f"{key}\t{rid}\n" for key, rid in pub.aliases.items()),
+        }
         stdout, stderr = run_pandoc(
             command, markdown_document(article, token), environment, pub, article.where
         )
-    warnings = [
-        Diagnostic(
-            article.where, line.removeprefix("[WARNING] "), "pandoc-warning", severity="warning"
-        )
-        for line in stderr.splitlines()
-        if line.startswith("[WARNING]")
-    ]
+    warnings = pandoc_warnings(stderr, pub, article.where)
     chunks = re.split(rf"<!--pr-{token}-(\d+|refs)-->\n?", stdout)
     found = dict(zip(chunks[1::2], chunks[2::2], strict=True))
     inlines = article.inlines()
@@ -198,6 +196,38 @@ def text(pub: Publication, lang: str, csl_locale: str, french: bool = False) -> 
         raise PressrunError(too_deep)
     bibliography = Markup(spacing(found["refs"]))
     return Text(lang, pieces, bibliography, csl.is_note_style(style), warnings)
+
+
+# citeproc's warnings that name a reference (the rest name the text, or nothing).
+ABOUT_REFERENCE = {
+    "Bibliography entry with no printed form: ": (
+        "reference '{id}' prints nothing in this style's bibliography: it is left out",
+        "give it the fields the style prints (an author, a title, a date)",
+    ),
+    "Citation with no printed form: ": (
+        "reference '{id}' prints nothing where it is cited in this style",
+        "give it the fields the style prints (an author, a title, a date)",
+    ),
+}
+
+
+def pandoc_warnings(stderr: str, pub: Publication, where: Location) -> list[Diagnostic]:
+    """pandoc's warnings, each at the reference it names (else at the text)."""
+    places = {ref.id: ref.where for ref in pub.references or []}
+    found = []
+    for line in stderr.splitlines():
+        if not line.startswith("[WARNING]"):
+            continue
+        message = line.removeprefix("[WARNING] ").removeprefix("Citeproc: ")
+        for head, (say, hint) in ABOUT_REFERENCE.items():
+            if message.startswith(head) and message[len(head) :] in places:
+                rid = message[len(head) :]
+                text = say.format(id=shortened(rid))
+                found.append(Diagnostic(places[rid], text, "empty-reference", hint, "warning"))
+                break
+        else:
+            found.append(Diagnostic(where, message, "pandoc-warning", severity="warning"))
+    return list(dict.fromkeys(found))
 
 
 def run_pandoc(

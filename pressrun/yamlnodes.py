@@ -168,8 +168,9 @@ def _short_tag(tag: str) -> str:
 class YamlFile:
     """One YAML file: its nodes, its text, and the diagnostics found while reading it."""
 
-    def __init__(self, path: Path, display: str):
+    def __init__(self, path: Path, display: str, limit: int = MAX_FILE_BYTES):
         self.path = path
+        self.limit = limit
         self.display = display
         self.diagnostics: list[Diagnostic] = []
         self.text = ""
@@ -211,12 +212,12 @@ class YamlFile:
                     )
                 ]
             ) from None
-        if len(data) > MAX_FILE_BYTES:
+        if len(data) > self.limit:
             raise PressrunError(
                 [
                     Diagnostic(
                         here,
-                        f"file is {len(data):,} bytes, more than {MAX_FILE_BYTES:,}",
+                        f"file is {len(data):,} bytes, more than {self.limit:,}",
                         "file-too-big",
                         "split the content into smaller files",
                     )
