@@ -7,6 +7,7 @@ import datetime
 import functools
 import gc
 import hashlib
+import html as html_module
 import io
 import logging
 import re
@@ -151,25 +152,80 @@ def notes_away_from_their_calls(document) -> list[tuple[int, int, int]]:
     ]
 
 
-BLOCK_START = re.compile(r"<(p|li|blockquote|figcaption|td|th|dd|dt|h[1-6])\b")
+BLOCK_TAGS = ("p", "li", "blockquote", "figcaption", "td", "th", "dd", "dt") + tuple(
+    f"h{n}" for n in range(1, 7)
+)
+BLOCK_START = re.compile(rf"<({'|'.join(BLOCK_TAGS)})\b")
 
 
-def _break_before_blocks_of_notes(html: str, numbers: list[int]) -> str | None:
-    """The HTML with each block (paragraph, list item…) that holds the call of one of the
-    notes `numbers` starting a new page; None if they all do already."""
+def _block_of_note(html: str, number: int) -> int | None:
+    """The index (among BLOCK_START's matches) of the block that holds the call of note
+    `number`."""
     calls = [m.start() for m in re.finditer('<span class="footnote">', html)]
-    blocks = [m.end() for m in BLOCK_START.finditer(html)]
-    places = set()
-    for n in numbers:
-        if 0 < n <= len(calls):
-            at = bisect.bisect_left(blocks, calls[n - 1]) - 1
-            if at >= 0 and not html.startswith(BREAK, blocks[at]):
-                places.add(blocks[at])
+    if not 0 < number <= len(calls):
+        return None
+    starts = [m.start() for m in BLOCK_START.finditer(html)]
+    at = bisect.bisect_left(starts, calls[number - 1]) - 1
+    return at if at >= 0 else None
+
+
+def _block_split_at_foot(document, html: str, page: int) -> int | None:
+    """The index of the block that ends `page` (counted from 1) with no more lines than its
+    `orphans` and goes on to the next page: the paragraph for whose lines WeasyPrint moves
+    the last notes of a page to the next one, rather than moving the paragraph."""
+    if page >= len(document.pages):
+        return None
+    foot = _flow_lines(document.pages[page - 1])
+    top = _flow_lines(document.pages[page])
+    if not foot or not top or foot[-1].element is not top[0].element:
+        return None
+    element = foot[-1].element
+    if sum(line.element is element for line in foot) > foot[-1].style["orphans"]:
+        return None
+    root = document.pages[0]._page_box.children[0].element
+    blocks = [e for e in root.iter() if isinstance(e.tag, str) and e.tag in BLOCK_TAGS]
+    if len(blocks) != len(BLOCK_START.findall(html)):
+        return None  # the parser made blocks of its own: the indices would not match
+    at = next((n for n, e in enumerate(blocks) if e is element), None)
+    # A heading is kept with what follows it (break-after: avoid): it moves too.
+    while at and blocks[at - 1].tag in BLOCK_TAGS[-6:]:
+        at -= 1
+    return at
+
+
+def _flow_lines(page) -> list:
+    """The line boxes of a page's text (not its notes or margins), in order."""
+    return [box for box in _boxes(page._page_box.children[0]) if type(box).__name__ == "LineBox"]
+
+
+def _break_before_blocks(html: str, blocks: set[int]) -> str | None:
+    """The HTML with each block `blocks` (indices among BLOCK_START's matches) starting a new
+    page; None if they all do already."""
+    starts = [m.end() for m in BLOCK_START.finditer(html)]
+    places = {
+        starts[n] for n in blocks if n < len(starts) and not html.startswith(BREAK, starts[n])
+    }
     if not places:
         return None
     for place in sorted(places, reverse=True):
         html = html[:place] + BREAK + html[place:]
     return html
+
+
+def _note_opening(html: str, number: int, words: int = 6) -> str:
+    """The first words of note `number` as it prints, quoted: "E. Lensen, The Pacific…"."""
+    starts = [m.end() for m in re.finditer('<span class="footnote">', html)]
+    if not 0 < number <= len(starts):
+        return "?"
+    depth, at, end = 1, starts[number - 1], len(html)
+    for tag in re.finditer(r"<(/?)span\b[^>]*>", html[at:]):
+        depth += -1 if tag.group(1) else 1
+        if depth == 0:
+            end = at + tag.start()
+            break
+    text = html_module.unescape(re.sub(r"<[^>]+>", "", html[at:end]))
+    opening = text.split()
+    return f"“{' '.join(opening[:words])}{'…' if len(opening) > words else ''}”"
 
 
 BREAK = ' style="break-before: page"'
@@ -202,7 +258,7 @@ def typeset(
     """
     weasyprint = _weasyprint()
     refused: list[str] = []
-    moved: list[tuple[int, int, int]] = []
+    moved: list[tuple[int, int, int, str]] = []
     failures = _Failures()
     logger = logging.getLogger("weasyprint")
     logger.addHandler(failures)
@@ -246,13 +302,13 @@ def typeset(
         warnings += [
             Diagnostic(
                 None,
-                f"{name}: note {n} is on page {note}, its call on page {call}",
+                f"{name}: note {n} ({words}) is on page {note}, its call on page {call}",
                 "note-moved",
                 "shorten the notes of that page (long addresses fill the foot of a page), or "
                 "move the sentence with the call",
                 severity="warning",
             )
-            for n, call, note in moved
+            for n, call, note, words in moved
         ]
     if archival:
         pdf = archival_fixes(pdf)
@@ -281,18 +337,24 @@ def _lay_out(weasyprint, html, root, name, pages_multiple_of, archival, refused,
         ).render(font_config=font_configuration())
 
     document = render(html)
-    # WeasyPrint can leave a call at the foot of a page and its note on the next one: the
-    # blocks that hold such calls then start the next page, in one more layout (for a few
-    # notes: each break leaves a gap, and a long document would be laid out twice); a note
-    # still away from its call is a warning.
+    # WeasyPrint can leave a call at the foot of a page and its note on the next one; in
+    # one more layout, a block then starts the next page. Mostly WeasyPrint moved the note
+    # to fit the second line of a paragraph starting at the foot of the page (orphans): that
+    # paragraph starts the next page, a gap of a line. Else the block of the call does, a
+    # larger gap: for at most three notes. A note still away from its call is a warning.
     away = notes_away_from_their_calls(document)
-    few = away and len(away) <= MAX_NOTE_FIXES
-    fixed = _break_before_blocks_of_notes(html, [n for n, _, _ in away]) if few else None
+    feet = {n: _block_split_at_foot(document, html, call) for n, call, _ in away}
+    blocks = {foot for foot in feet.values() if foot is not None}
+    others = [n for n, foot in feet.items() if foot is None]
+    if len(others) <= MAX_NOTE_FIXES:
+        blocks.update(_block_of_note(html, n) for n in others)
+    blocks.discard(None)
+    fixed = _break_before_blocks(html, blocks)
     if fixed is not None:
         del document  # one laid-out document at a time: hundreds of pages weigh
         document = render(fixed)
         away = notes_away_from_their_calls(document)
-    moved += away
+    moved += [(n, call, note, _note_opening(html, n)) for n, call, note in away]
     filler = next((n for n, page in enumerate(document.pages) if FILLER in page.anchors), None)
     if filler is not None:
         pages = document.pages[:filler] + document.pages[filler + 1 :]

@@ -93,13 +93,14 @@ def test_french_spacing_where_french_puts_it():
 
 
 def test_the_block_of_a_note_that_went_astray_starts_the_next_page():
-    from pressrun.typeset import _break_before_blocks_of_notes
+    from pressrun.typeset import _block_of_note, _break_before_blocks
 
     html = '<p>One<span class="footnote">1</span>.</p><li>Two<span class="footnote">2</span></li>'
-    fixed = _break_before_blocks_of_notes(html, [2])
+    assert [_block_of_note(html, n) for n in (1, 2, 3)] == [0, 1, None]
+    fixed = _break_before_blocks(html, {1})
     assert fixed == html.replace("<li>", '<li style="break-before: page">')
-    assert _break_before_blocks_of_notes(fixed, [2]) is None  # already done: a warning instead
-    both = _break_before_blocks_of_notes(html, [1, 2])
+    assert _break_before_blocks(fixed, {1}) is None  # already done: a warning instead
+    both = _break_before_blocks(html, {0, 1})
     assert both.count("break-before") == 2
 
 
