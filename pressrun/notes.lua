@@ -19,11 +19,14 @@ for name in (os.getenv('PRESSRUN_IMAGES') or ''):gmatch('[^\n]+') do
   checked_images[name] = true
 end
 local prefix = '^pr%-' .. token .. '%-'
--- The short citation keys the text uses, each with its item's id (one "key<TAB>id" a line):
--- citeproc knows an item by its id alone, and must see one source as one, however cited.
+-- The short citation keys the text uses, each with its item's id (a file of "key<TAB>id"
+-- lines): citeproc knows an item by its id alone, and must see one source as one, however
+-- it is cited.
 local aliases = {}
-for key, id in (os.getenv('PRESSRUN_ALIASES') or ''):gmatch('([^\t\n]+)\t([^\n]+)') do
-  aliases[key] = id
+local alias_file = os.getenv('PRESSRUN_ALIASES') and io.open(os.getenv('PRESSRUN_ALIASES'))
+if alias_file then
+  for key, id in alias_file:read('a'):gmatch('([^\t\n]+)\t([^\n]+)') do aliases[key] = id end
+  alias_file:close()
 end
 local SAFE_ATTRIBUTES = {lang = true, dir = true}
 -- What citeproc itself writes on the bibliography (its layout, for the stylesheets).

@@ -31,6 +31,7 @@ MAX_REFERENCES_BYTES = 64 * 1024 * 1024
 BIBTEX_NOT_ENTRIES = {"comment", "preamble", "string"}
 LIBRARY_FILTER = Path(__file__).with_name("library.lua")
 PANDOC_MEBIBYTES = 1024  # the Haskell heap pandoc may use: self-doubling @string macros stop
+KEEP_READS = 32  # files read, kept by digest in the cache folder
 CACHE_FORMAT = "1"  # changes when what is kept changes
 # Zotero keeps a short key as "Citation Key: …" in an item's Extra field, exported as `note`.
 NOTE_KEY = re.compile(r"^\s*Citation Key:\s*(\S+)\s*$", re.M | re.I)
@@ -175,6 +176,9 @@ def _remember(key: str, read: Read, cache: Path | None) -> None:
             json.dumps({"entries": read.entries, "warnings": read.warnings}), encoding="utf-8"
         )
         partial.replace(cache / f"{key}.json")
+        kept = sorted(cache.glob("*.json"), key=lambda path: path.stat().st_mtime_ns)
+        for old in kept[:-KEEP_READS]:  # each edit of a library leaves one behind
+            old.unlink(missing_ok=True)
     except OSError:
         pass  # a read-only output/: the file is read again next time
 

@@ -138,6 +138,9 @@ def text(pub: Publication, lang: str, csl_locale: str, french: bool = False) -> 
     with tempfile.TemporaryDirectory(prefix="pressrun-") as folder:
         style_copy = Path(folder) / "style.csl"
         style_copy.write_bytes(csl.for_pandoc(style))
+        # A file, not a variable: a text may cite thousands of items by their short keys.
+        aliases = Path(folder) / "aliases.tsv"
+        aliases.write_text("".join(f"{key}\t{rid}\n" for key, rid in pub.aliases.items()))
         command = [
             pandoc_path(),
             # The Haskell runtime's limits: a library of self-doubling BibTeX macros stops here.
@@ -159,7 +162,7 @@ def text(pub: Publication, lang: str, csl_locale: str, french: bool = False) -> 
         environment = {
             "PRESSRUN_TOKEN": token,
             "PRESSRUN_IMAGES": "\n".join(images),
-            "PRESSRUN_ALIASES": "".join(f"{key}\t{rid}\n" for key, rid in pub.aliases.items()),
+            "PRESSRUN_ALIASES": str(aliases),
         }
         stdout, stderr = run_pandoc(
             command, markdown_document(article, token), environment, pub, article.where

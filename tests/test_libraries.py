@@ -208,7 +208,12 @@ def test_check_reports_what_pandoc_rejects_at_its_entry(tmp_path, name, text, me
 def whole_library(tmp_path_factory):
     """A project citing 3 of a generated 12,000-item Zotero library."""
     tmp_path = tmp_path_factory.mktemp("library")
-    project = publication(tmp_path, ["zotero.json"], ["[@study0], [@study2, p. 4], [@study3]."])
+    project = publication(
+        tmp_path,
+        ["zotero.json"],
+        ["[@study0], [@study2, p. 4], [@study3]."],
+        formats=["handout", "web"],
+    )
     folder = project.content / "mini"
     (folder / "zotero.json").unlink()
     (folder / "library.json").write_text(json.dumps(library(12_000), indent=2))
@@ -404,3 +409,20 @@ def test_author_date_and_note_bibliographies_hang(styled, style):
     hanging = [line[0].x - left for line in lines if line[0].x > left + 1]
     assert hanging, "no entry runs over a line: make one longer"
     assert all(8 < indent < 20 for indent in hanging), hanging  # 1.8em of 9–10 pt type
+
+
+def test_thousands_of_short_keys_cite_their_items(whole_library):
+    """More short keys than an environment variable holds (128 KiB on Linux)."""
+    keys = [f"@study{n}" for n in range(0, 5_000, 2)]
+    en = whole_library.content / "mini" / "en.yaml"
+    before = en.read_text()
+    article = yaml.safe_load(before)
+    article["sections"][0]["blocks"] = ["[" + "; ".join(keys) + "]."]
+    en.write_text(yaml.safe_dump(article, width=10**6))
+    try:
+        result = run(whole_library, "build", "--format", "web")
+        assert result.exit_code == 0, result.output
+        web = (whole_library.output / "mini" / "en" / "index.html").read_text()
+        assert web.count('class="csl-entry"') == 2_500
+    finally:
+        en.write_text(before)
