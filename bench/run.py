@@ -22,6 +22,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path[:0] = [str(ROOT), str(HERE)]
 
+import footnotes  # noqa: E402
 import synthetic  # noqa: E402
 
 from pressrun.load import ListBlock, Notice, Paragraph, Quote, load  # noqa: E402
@@ -258,6 +259,80 @@ def bench_large(work: Path) -> None:
     )
 
 
+def bench_libraries(work: Path) -> None:
+    """check and no-op build with a whole Zotero library as the references (3 cited)."""
+    import json
+
+    import yaml
+
+    sys.path.insert(0, str(ROOT / "tests" / "data" / "libraries"))
+    from library import library
+
+    print("\nA whole library as the references, 3 items cited (generated Zotero CSL JSON;")
+    print("cold: the first check after the file changed, read by pandoc too; then kept by digest)")
+    for count, kinds in ((3_000, ("json",)), (12_000, ("json", "bib", "yaml"))):
+        items = library(count)
+        for kind in kinds:
+            project = synthetic.make(
+                work / f"library-{count}-{kind}",
+                pages=1,
+                refs=1,
+                citations=1,
+                formats=("handout",),
+                languages=("en",),
+            )
+            pub = project / "content" / "synthetic"
+            (pub / "references.yaml").unlink()
+            name = f"library.{kind}"
+            if kind == "json":
+                (pub / name).write_text(json.dumps(items, indent=2))
+            elif kind == "yaml":
+                (pub / name).write_text(yaml.safe_dump({"references": items}, allow_unicode=True))
+            else:
+                csl = work / "library.json"  # BibTeX keys are short keys, not addresses
+                keyed = [
+                    {k: v for k, v in item.items() if k != "citation-key"} | {"id": f"study{n}"}
+                    for n, item in enumerate(items)
+                ]
+                csl.write_text(json.dumps(keyed))
+                converted = subprocess.run(
+                    [pandoc_path(), "-f", "csljson", "-t", "biblatex", str(csl)],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                ).stdout
+                (pub / name).write_text(converted)
+            en = pub / "en.yaml"
+            first = items[0]["citation-key"] if kind != "bib" else "study0"
+            en.write_text(re.sub(r"@ref0\b", f"@{first}", en.read_text()))
+            meta = yaml.safe_load((pub / "publication.yaml").read_text())
+            meta["references"] = name
+            (pub / "publication.yaml").write_text(yaml.safe_dump(meta))
+            size = f"{(pub / name).stat().st_size / 2**20:.1f} MB"
+            cold = timed(pressrun(project, "check"))[0]
+            warm = best_of(3, pressrun(project, "check"))[0]
+            label = f"{count:,} items, {kind}"
+            row(f"check, {label}, cold", f"{cold:.2f} s", size)
+            row(f"check, {label}", f"{warm:.2f} s", "goal: under 1 s")
+            if kind == "json":
+                timed(pressrun(project, "build"))
+                noop = best_of(3, pressrun(project, "build"))[0]
+                row(f"no-op build, {label}", f"{noop:.2f} s", "goal: under 0.5 s")
+
+
+def bench_notes() -> None:
+    print("\nHandout layout time per page by notes per page (WeasyPrint's layout, processor")
+    print("seconds; bench/footnotes.py has more, bench/footnotes-report.md the cause)")
+    footnotes.lay_out(footnotes.document(200, 20))  # WeasyPrint loaded, fonts found
+    for label, words, every in (
+        ("about 1 note a page", 16000, 500),
+        ("about 3 notes a page", 14000, 150),
+        ("about 10 notes a page", 8000, 40),
+    ):
+        seconds, count = footnotes.lay_out(footnotes.document(words, every))
+        row(label, f"{seconds / count * 1000:.0f} ms", f"{count} A4 pages, {words // every} notes")
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="pressrun-bench-") as temporary:
         work = Path(temporary)
@@ -265,6 +340,8 @@ def main() -> None:
         full = bench_sample(work)
         bench_peer(work, full)
         bench_large(work)
+        bench_libraries(work)
+        bench_notes()
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ large libraries read once, and every class of citation style laid out."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -13,7 +14,7 @@ import sys
 import pytest
 import yaml
 from click.testing import CliRunner
-from conftest import HERE_DATA, mini_project
+from conftest import HERE_DATA, ROOT, mini_project
 from pdf import page_texts, page_words
 
 import build as cli_module
@@ -384,7 +385,46 @@ def styled(tmp_path_factory):
         )
         build(project, jobs=1)
         built[style] = project.output / "mini" / "en" / "handout.pdf"
+        if os.environ.get("PRESSRUN_REGENERATE"):
+            picture(built[style], PICTURES / f"{STYLE_CASES[style][0]}.png")
     return built
+
+
+PICTURES = ROOT / "tests" / "golden" / "styles"
+
+
+def picture(pdf, target, dpi: int = 80) -> None:
+    """The bibliography of the PDF's last page as a PNG (for README, reviewed by eye)."""
+    lines = entry_lines(pdf)
+    heading = next(w for w in page_words(pdf)[-1] if w.text in ("References", "Bibliography"))
+    top, bottom = heading.y - 6, lines[-1][0].y + lines[-1][0].height + 6
+    left, right = heading.x - 6, max(w.x for line in lines for w in line) + 60
+    scale = dpi / 72
+    target.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-png",
+            "-singlefile",
+            "-r",
+            str(dpi),
+            "-f",
+            "1",
+            "-l",
+            "1",
+            "-x",
+            str(round(left * scale)),
+            "-y",
+            str(round(top * scale)),
+            "-W",
+            str(round((right - left) * scale)),
+            "-H",
+            str(round((bottom - top) * scale)),
+            str(pdf),
+            str(target.with_suffix("")),
+        ],
+        check=True,
+    )
 
 
 @pytest.mark.parametrize("style", ["ieee", "american-mathematical-society-label"])
