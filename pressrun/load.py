@@ -391,9 +391,20 @@ def _check_citations(
     cited: set[str] = set()
     aliases: dict[str, str] = {}
     errors = []
+    sets = {ref.id: ref.members for ref in references if ref.members}
     for article in articles:
         for inline in article.inlines():
             for key, written in citation_keys(inline.source):
+                if key in sets:
+                    members = "; ".join(f"@{member}" for member in sets[key])
+                    errors.append(
+                        Diagnostic(
+                            inline.locate(written),
+                            f"'{shortened(key)}' is a BibLaTeX @set, which citeproc cannot print",
+                            "cited-set",
+                            f"cite its entries instead: [{shortened(members, 200)}]",
+                        )
+                    )
                 if key in known:
                     cited.add(known[key])
                     if known[key] != key:
@@ -407,7 +418,7 @@ def _check_citations(
                         did_you_mean(key, known) or "add it to the references file",
                     )
                 )
-    uncited = [ref for ref in references if ref.id not in cited]
+    uncited = [ref for ref in references if ref.id not in cited and not ref.members]
     if scope == "library" or not uncited:
         return aliases, errors
     if len(uncited) <= UNCITED_ONE_BY_ONE:
@@ -445,7 +456,7 @@ def uncited(pub: Publication) -> list[Reference]:
         for inline in article.inlines()
         for key, _ in citation_keys(inline.source)
     }
-    return [ref for ref in pub.references if ref.id not in cited]
+    return [ref for ref in pub.references if ref.id not in cited and not ref.members]
 
 
 def _reference_files(g: YamlFile, node, folder: Path, root) -> list[Path] | None:

@@ -32,7 +32,7 @@ BIBTEX_NOT_ENTRIES = {"comment", "preamble", "string"}
 LIBRARY_FILTER = Path(__file__).with_name("library.lua")
 PANDOC_MEBIBYTES = 1024  # the Haskell heap pandoc may use: self-doubling @string macros stop
 KEEP_READS = 32  # files read, kept by digest in the cache folder
-CACHE_FORMAT = "1"  # changes when what is kept changes
+CACHE_FORMAT = "2"  # changes when what is kept changes
 # Zotero keeps a short key as "Citation Key: …" in an item's Extra field, exported as `note`.
 NOTE_KEY = re.compile(r"^\s*Citation Key:\s*(\S+)\s*$", re.M | re.I)
 
@@ -43,6 +43,7 @@ class Reference:
     type: str
     where: Location
     alias: str = ""  # a short key to cite it by: Zotero's Citation Key, Better BibTeX's
+    members: tuple[str, ...] = ()  # a BibLaTeX @set's entries (citeproc prints no sets)
 
 
 def read_references(
@@ -104,17 +105,17 @@ def _kind(path: Path, display: str) -> str:
 @dataclass
 class Read:
     """What one file holds, without its name (kept by digest, whatever the file is called):
-    entries as (id, type, line, column, alias), warnings as (line, column, message, code,
-    hint), and for BibTeX the places of entries that pandoc may not read (a bad entry)."""
+    entries as (id, type, line, column, alias, set members), warnings as (line, column,
+    message, code, hint), and for BibTeX the places of entries pandoc may not read."""
 
-    entries: list[tuple[str, str, int, int, str]]
+    entries: list[tuple[str, str, int, int, str, str]]
     warnings: list[tuple[int, int, str, str, str]]
     unclosed: list[tuple[str, int, int]]
 
     def located(self, display: str) -> tuple[list[Reference], list[Diagnostic]]:
         refs = [
-            Reference(rid, rtype, Location(display, line, col), alias)
-            for rid, rtype, line, col, alias in self.entries
+            Reference(rid, rtype, Location(display, line, col), alias, tuple(members.split()))
+            for rid, rtype, line, col, alias, members in self.entries
         ]
         warned = [
             Diagnostic(Location(display, line, col), message, code, hint, "warning")
@@ -133,7 +134,7 @@ def _read(kind: str, path: Path, display: str, data: bytes) -> Read:
     else:
         refs = _from_yaml(YamlFile(path, display, limit=MAX_REFERENCES_BYTES), warnings)
     return Read(
-        [(r.id, r.type, r.where.line, r.where.column, r.alias) for r in refs],
+        [(r.id, r.type, r.where.line, r.where.column, r.alias, " ".join(r.members)) for r in refs],
         [
             (w.where.line, w.where.column, w.message, w.code, w.hint)
             for w in warnings
@@ -155,7 +156,10 @@ def _remembered(key: str, cache: Path | None) -> Read | None:
     try:
         kept = json.loads((cache / f"{key}.json").read_text(encoding="utf-8"))
         read = Read(
-            [(str(a), str(b), int(c), int(d), str(e)) for a, b, c, d, e in kept["entries"]],
+            [
+                (str(a), str(b), int(c), int(d), str(e), str(f))
+                for a, b, c, d, e, f in kept["entries"]
+            ],
             [(int(a), int(b), str(c), str(d), str(e)) for a, b, c, d, e in kept["warnings"]],
             [],
         )
@@ -308,14 +312,14 @@ class PandocRead:
 def _keep_read(read: Read, pandoc_ids: list, display: str) -> None:
     """The entries are those pandoc read, each at the place where pressrun found it (the first
     of its key not yet taken); pandoc's types are CSL's."""
-    places: dict[str, list[tuple[int, int]]] = {}
-    for rid, _, line, col, _ in read.entries:
-        places.setdefault(rid, []).append((line, col))
+    places: dict[str, list[tuple[int, int, str]]] = {}
+    for rid, _, line, col, _, members in read.entries:
+        places.setdefault(rid, []).append((line, col, members))
     entries = []
     for rid, rtype in pandoc_ids:
         where = places.get(rid)
-        line, col = where.pop(0) if where else (0, 0)
-        entries.append((rid, rtype, line, col, ""))
+        line, col, members = where.pop(0) if where else (0, 0, "")
+        entries.append((rid, rtype, line, col, "", members))
     read.entries = entries
 
 
@@ -540,6 +544,7 @@ def _from_json(text: str, display: str, warnings: list[Diagnostic]) -> list[Refe
 
 
 BIBTEX_TOKEN = re.compile(r"[{}@]|%[^\n]*")
+BIBTEX_SET = re.compile(r"\bentryset\s*=\s*[{\"]([^{}\"]*)[}\"]", re.I)
 BIBTEX_HEAD = re.compile(r"@\s*([A-Za-z]+)\s*([{(])\s*([^,\s{}()]*)\s*,?")
 
 
@@ -583,7 +588,12 @@ def _from_bibtex(text: str, display: str, unclosed: list) -> list[Reference]:
                     )
                 )
                 continue
-            found.append(Reference(key, kind, where))
+            members = ()
+            if kind == "set" and (
+                entryset := BIBTEX_SET.search(text, head.end(), head.end() + 2000)
+            ):
+                members = tuple(m.strip() for m in entryset.group(1).split(",") if m.strip())
+            found.append(Reference(key, kind, where, members=members))
     if depth > 0 and entry is not None:
         unclosed.append(entry)
     if diagnostics:

@@ -158,6 +158,18 @@ def test_commented_out_bibtex_entries_do_not_count(tmp_path):
     assert "Princeton University Press" in text  # an @string
 
 
+def test_a_cited_set_names_its_entries(tmp_path):
+    """pandoc's citeproc prints a BibLaTeX @set as an empty entry ("n.d.")."""
+    project = publication(tmp_path, ["commented.bib"], ["Both [@pair, 3]."])
+    result = run(project, "check")
+    assert result.exit_code == 1
+    assert result.output.startswith(
+        "content/mini/en.yaml:3:11: error: 'pair' is a BibLaTeX @set, which citeproc cannot "
+        "print [cited-set]\n  hint: cite its entries instead: [@lensen1959; @frontier1974]"
+    )
+    assert "'pair' is never cited" not in run(project, "check", "--list-uncited").output
+
+
 @pytest.mark.parametrize("ghost", ["ghost1875", "ghost1876"])
 def test_a_key_only_in_a_comment_is_unknown(tmp_path, ghost):
     project = publication(tmp_path, ["commented.bib"], [f"Text [@{ghost}]."])
