@@ -171,6 +171,8 @@ def _remembered(key: str, cache: Path | None) -> Read | None:
 
 def _remember(key: str, read: Read, cache: Path | None) -> None:
     _MEMORY[key] = read
+    while len(_MEMORY) > KEEP_READS:  # `watch` runs for hours while a library is edited
+        del _MEMORY[next(iter(_MEMORY))]
     if cache is None:
         return
     try:
