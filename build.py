@@ -114,6 +114,7 @@ def build(ctx, publications, langs, formats, jobs, force, quiet, strict):
 def check(ctx, publications, strict, list_uncited):
     """Check PUBLICATIONS (default: all) as a build would, without typesetting."""
     from pressrun.check import check as run_check
+    from pressrun.diagnostics import visible
     from pressrun.load import uncited
 
     warn = Warnings(strict)
@@ -131,7 +132,7 @@ def check(ctx, publications, strict, list_uncited):
     )
     for pub in checked if list_uncited else []:
         for ref in uncited(pub):
-            click.echo(f"{ref.where}: reference '{ref.id}' is not cited")
+            click.echo(f"{ref.where}: reference '{visible(ref.id)}' is not cited")
 
 
 @cli.command()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import sys
+import unicodedata
 from dataclasses import dataclass, field, replace
 
 
@@ -17,8 +18,8 @@ class Location:
 
     def __str__(self) -> str:
         if not self.line:
-            return self.file
-        return f"{self.file}:{self.line}:{self.column}"
+            return visible(self.file)
+        return f"{visible(self.file)}:{self.line}:{self.column}"
 
 
 @dataclass(frozen=True)
@@ -33,8 +34,8 @@ class Diagnostic:
 
     def __str__(self) -> str:
         head = f"{self.where}: " if self.where else ""
-        text = f"{head}{self.severity}: {self.message} [{self.code}]"
-        return f"{text}\n  hint: {self.hint}" if self.hint else text
+        text = f"{head}{self.severity}: {visible(self.message)} [{self.code}]"
+        return f"{text}\n  hint: {visible(self.hint)}" if self.hint else text
 
 
 @dataclass
@@ -59,6 +60,20 @@ def usage(message: str, code: str, hint: str = "") -> UsageProblem:
 def fail(where: Location | None, message: str, code: str, hint: str = "") -> PressrunError:
     """Build a user error holding a single diagnostic (to be raised by the caller)."""
     return PressrunError([Diagnostic(where, message, code, hint)])
+
+
+# Control and format characters (escapes that retitle or clear a terminal, a right-to-left
+# override that reorders a line, a newline that forges a message): shown as codes.
+HIDDEN = {"Cc", "Cf", "Zl", "Zp", "Cs", "Co"}
+
+
+def visible(text: str) -> str:
+    """Text as a terminal shows it harmlessly: each control or format character as its code."""
+    if text.isprintable():
+        return text
+    return "".join(
+        f"\\u{ord(char):04x}" if unicodedata.category(char) in HIDDEN else char for char in text
+    )
 
 
 def shortened(text: str, limit: int = 80) -> str:

@@ -14,7 +14,8 @@ from typing import ClassVar
 import yaml
 
 from . import images
-from .citations import citation_keys
+from .citations import citation_keys, markdown_sources
+from .citations import cited as pandoc_cited
 from .diagnostics import Diagnostic, Location, PressrunError, did_you_mean, shortened
 from .formats import read_formats
 from .project import Project, inside
@@ -198,6 +199,7 @@ class Publication:
     references: list[Reference]
     # The short citation keys the text uses (Zotero's Citation Key), each with its item's id.
     aliases: dict[str, str]
+    cited: set[str]  # the ids of the references the text cites
     references_scope: str  # "publication": every reference is to be cited; "library": not
     edition: Edition
     attribution: Attribution
@@ -319,7 +321,7 @@ def _load(project: Project, pub_id: str) -> Publication:
     errors = [d for d in g.diagnostics if d.severity == "error"]
     reference_warnings: list[Diagnostic] = []
     references: list[Reference] | None = [] if ref_files is not None else None
-    cache = project.output / ".cache" / "references"
+    cache = project.output / ".cache"
     for path in ref_files or []:  # every file is read, so that every file's errors show
         try:
             found = read_references(path, project.display(path), reference_warnings, cache)
@@ -348,8 +350,11 @@ def _load(project: Project, pub_id: str) -> Publication:
     for article in articles.values():
         warnings += _dead_anchors(article)
     aliases: dict[str, str] = {}
+    cited: set[str] = set()
     if references is not None:
-        aliases, found = _check_citations(articles.values(), references, warnings, scope)
+        aliases, cited, found = _check_citations(
+            articles.values(), references, warnings, scope, cache
+        )
         errors += found
     if errors:
         raise PressrunError(errors)
@@ -365,6 +370,7 @@ def _load(project: Project, pub_id: str) -> Publication:
         references_files=ref_files or [],
         references=references,
         aliases=aliases,
+        cited=cited,
         references_scope=scope,
         edition=edition,
         attribution=attribution,
@@ -382,24 +388,31 @@ UNCITED_ONE_BY_ONE = 10
 
 
 def _check_citations(
-    articles, references: list[Reference], warnings: list, scope: str
-) -> tuple[dict[str, str], list[Diagnostic]]:
-    """The short keys cited (each with its item's id), and errors for unknown citation keys
-    (with the closest known); uncited references are warnings unless the scope is a library."""
+    articles, references: list[Reference], warnings: list, scope: str, cache: Path
+) -> tuple[dict[str, str], set[str], list[Diagnostic]]:
+    """The short keys cited (each with its item's id), the ids cited, and errors for unknown
+    citation keys (with the closest known). The keys are those pandoc's reader finds (not an
+    address's @, not code), each placed where it is written; uncited references are warnings
+    unless the scope is a library."""
     known = {ref.id: ref.id for ref in references}
     known.update({ref.alias: ref.id for ref in references if ref.alias})
+    sets = {ref.id: ref.members for ref in references if ref.members}
     cited: set[str] = set()
     aliases: dict[str, str] = {}
     errors = []
-    sets = {ref.id: ref.members for ref in references if ref.members}
     for article in articles:
-        for inline in article.inlines():
-            for key, written in citation_keys(inline.source):
+        inlines = article.inlines()
+        by_pandoc = pandoc_cited(markdown_sources(inlines), cache)
+        for n, inline in enumerate(inlines):
+            written = dict(reversed(list(citation_keys(inline.source))))
+            keys = by_pandoc[n] if by_pandoc is not None else set(written)
+            for key in sorted(keys, key=lambda k: (k not in written, inline.source.find(k), k)):
+                where = inline.locate(written[key]) if key in written else inline.where
                 if key in sets:
                     members = "; ".join(f"@{member}" for member in sets[key])
                     errors.append(
                         Diagnostic(
-                            inline.locate(written),
+                            where,
                             f"'{shortened(key)}' is a BibLaTeX @set, which citeproc cannot print",
                             "cited-set",
                             f"cite its entries instead: [{shortened(members, 200)}]",
@@ -412,15 +425,18 @@ def _check_citations(
                     continue
                 errors.append(
                     Diagnostic(
-                        inline.locate(written),
+                        where,
                         f"unknown citation key '{shortened(key)}'",
                         "unknown-citation",
-                        did_you_mean(key, known) or "add it to the references file",
+                        "'@*' means every entry only in a nocite list, which content has none "
+                        "of: write \\@* for the characters"
+                        if key == "*"
+                        else did_you_mean(key, known) or "add it to the references file",
                     )
                 )
     uncited = [ref for ref in references if ref.id not in cited and not ref.members]
     if scope == "library" or not uncited:
-        return aliases, errors
+        return aliases, cited, errors
     if len(uncited) <= UNCITED_ONE_BY_ONE:
         warnings += [
             Diagnostic(
@@ -438,25 +454,19 @@ def _check_citations(
             Diagnostic(
                 Location(files[0]) if len(files) == 1 else None,
                 f"{len(uncited):,} of {len(references):,} references are not cited; "
-                "'pressrun check --list-uncited' lists them",
+                "'check --list-uncited' lists them",
                 "uncited-references",
                 "export only what the publication cites, or say 'references-scope: library' "
                 "in publication.yaml if the file is a whole library",
                 severity="warning",
             )
         )
-    return aliases, errors
+    return aliases, cited, errors
 
 
 def uncited(pub: Publication) -> list[Reference]:
     """The references of the publication that its text does not cite."""
-    cited = {
-        pub.aliases.get(key, key)
-        for article in pub.articles.values()
-        for inline in article.inlines()
-        for key, _ in citation_keys(inline.source)
-    }
-    return [ref for ref in pub.references if ref.id not in cited and not ref.members]
+    return [ref for ref in pub.references if ref.id not in pub.cited and not ref.members]
 
 
 def _reference_files(g: YamlFile, node, folder: Path, root) -> list[Path] | None:
@@ -545,6 +555,9 @@ def file_inside(f: YamlFile, node, folder: Path, name: str, what: str) -> Path |
             "outside-folder",
             "content may only use files inside its own folder: copy the file there",
         )
+        return None
+    if path.is_dir():
+        f.error(node, f"{what} '{name}' is a folder", "file-missing", "name a file in it")
         return None
     if not path.is_file():
         present = [p.name for p in path.parent.iterdir()] if path.parent.is_dir() else []

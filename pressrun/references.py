@@ -10,10 +10,7 @@ rejects shows at `check` too, placed at its entry. What was read is kept by the 
 from __future__ import annotations
 
 import bisect
-import hashlib
-import importlib.util
 import json
-import os
 import re
 import subprocess
 from dataclasses import dataclass
@@ -21,8 +18,10 @@ from pathlib import Path
 
 import yaml
 
+from .citations import PANDOC_MEBIBYTES
 from .cslschema import check_item
 from .diagnostics import Diagnostic, Location, PressrunError, fail, shortened
+from .kept import Kept
 from .yamlnodes import YamlFile
 
 FORMATS = {".yaml": "CSL YAML", ".yml": "CSL YAML", ".json": "CSL JSON", ".bib": "BibTeX"}
@@ -30,9 +29,6 @@ FORMATS = {".yaml": "CSL YAML", ".yml": "CSL YAML", ".json": "CSL JSON", ".bib":
 MAX_REFERENCES_BYTES = 64 * 1024 * 1024
 BIBTEX_NOT_ENTRIES = {"comment", "preamble", "string"}
 LIBRARY_FILTER = Path(__file__).with_name("library.lua")
-PANDOC_MEBIBYTES = 1024  # the Haskell heap pandoc may use: self-doubling @string macros stop
-KEEP_READS = 32  # files read, kept by digest in the cache folder
-CACHE_FORMAT = "2"  # changes when what is kept changes
 # Zotero keeps a short key as "Citation Key: …" in an item's Extra field, exported as `note`.
 NOTE_KEY = re.compile(r"^\s*Citation Key:\s*(\S+)\s*$", re.M | re.I)
 
@@ -55,10 +51,15 @@ def read_references(
     warnings = warnings if warnings is not None else []
     kind = _kind(path, display)
     data = path.read_bytes()
-    key = hashlib.sha256(
-        b"\0".join([CACHE_FORMAT.encode(), _pandoc_identity().encode(), kind.encode(), data])
-    ).hexdigest()
-    known = _remembered(key, cache)
+    if data.startswith(b"\xef\xbb\xbf"):
+        raise fail(
+            Location(display, 1, 1),
+            "the file starts with a byte-order mark, which pandoc cannot read",
+            "references-bom",
+            "save it as UTF-8 without a BOM (your editor's encoding menu)",
+        )
+    key = READS.key(kind.encode(), data)
+    known = _from_kept(READS.get(key, cache))
     if known is None:
         reading = PandocRead(path, display)
         try:
@@ -66,10 +67,10 @@ def read_references(
         except PressrunError:
             reading.stop()
             raise
-        errors = reading.problems(known, kind == "BibTeX")
+        errors = reading.problems(known, kind == "BibTeX", len(data))
         if errors:
             raise PressrunError(errors)
-        _remember(key, known, cache)
+        READS.put(key, {"entries": known.entries, "warnings": known.warnings}, cache)
     references, found_warnings = known.located(display)
     warnings += found_warnings
     return references
@@ -144,18 +145,13 @@ def _read(kind: str, path: Path, display: str, data: bytes) -> Read:
     )
 
 
-# -- what was read, by digest -----------------------------------------------------------------
-_MEMORY: dict[str, Read] = {}
+# -- what was read, by digest ----------------------------------------------------------------
+READS = Kept("references", "2")
 
 
-def _remembered(key: str, cache: Path | None) -> Read | None:
-    if key in _MEMORY:
-        return _MEMORY[key]
-    if cache is None:
-        return None
+def _from_kept(kept) -> Read | None:
     try:
-        kept = json.loads((cache / f"{key}.json").read_text(encoding="utf-8"))
-        read = Read(
+        return Read(
             [
                 (str(a), str(b), int(c), int(d), str(e), str(f))
                 for a, b, c, d, e, f in kept["entries"]
@@ -163,44 +159,8 @@ def _remembered(key: str, cache: Path | None) -> Read | None:
             [(int(a), int(b), str(c), str(d), str(e)) for a, b, c, d, e in kept["warnings"]],
             [],
         )
-    except (OSError, ValueError, TypeError, KeyError):
-        return None  # not there, or not ours: read the file again
-    _MEMORY[key] = read
-    return read
-
-
-def _remember(key: str, read: Read, cache: Path | None) -> None:
-    _MEMORY[key] = read
-    while len(_MEMORY) > KEEP_READS:  # `watch` runs for hours while a library is edited
-        del _MEMORY[next(iter(_MEMORY))]
-    if cache is None:
-        return
-    try:
-        cache.mkdir(parents=True, exist_ok=True)
-        partial = cache / f".{key}.{os.getpid()}"
-        partial.write_text(
-            json.dumps({"entries": read.entries, "warnings": read.warnings}), encoding="utf-8"
-        )
-        partial.replace(cache / f"{key}.json")
-        kept = sorted(cache.glob("*.json"), key=lambda path: path.stat().st_mtime_ns)
-        for old in kept[:-KEEP_READS]:  # each edit of a library leaves one behind
-            old.unlink(missing_ok=True)
-    except OSError:
-        pass  # a read-only output/: the file is read again next time
-
-
-def _pandoc_identity() -> str:
-    """The pandoc that reads the files, as its package's binary's size and time: known without
-    starting pandoc or importing its package (a no-op build does neither)."""
-    spec = importlib.util.find_spec("pypandoc")
-    if spec is None or not spec.submodule_search_locations:
-        return "none"
-    binary = Path(next(iter(spec.submodule_search_locations))) / "files" / "pandoc"
-    try:
-        stat = binary.stat()
-    except OSError:
-        return "none"
-    return f"{stat.st_size}:{stat.st_mtime_ns}"
+    except (TypeError, ValueError, KeyError):
+        return None  # nothing kept, or not what this version keeps
 
 
 # -- pandoc's reading -------------------------------------------------------------------------
@@ -235,9 +195,9 @@ class PandocRead:
         self.process.kill()
         self.process.communicate()
 
-    def problems(self, read: Read, bibtex: bool) -> list[Diagnostic]:
-        """pandoc's complaint about the file, if any; for BibTeX, the entries are those pandoc
-        read (a commented-out entry is not one), in `read.entries`."""
+    def problems(self, read: Read, bibtex: bool, size: int) -> list[Diagnostic]:
+        """pandoc's complaint about the file (of `size` bytes), if any; for BibTeX, the entries
+        are those pandoc read (a commented-out entry is not one), in `read.entries`."""
         try:
             out, err = self.process.communicate(b"---\nnocite: '@*'\n---\n", timeout=self.SECONDS)
         except subprocess.TimeoutExpired:
@@ -245,9 +205,12 @@ class PandocRead:
             return [
                 Diagnostic(
                     Location(self.display, 1, 1),
-                    f"pandoc took more than {self.SECONDS} s to read the references",
+                    f"pandoc took more than {self.SECONDS} s to read the references "
+                    f"({size / 2**20:.1f} MiB, {len(read.entries):,} entries)",
                     "pandoc-limit",
-                    "look for a huge or self-repeating entry",
+                    "export only the collection the publication cites (CSL JSON reads fastest)"
+                    if len(read.entries) > 10_000
+                    else "look for a huge or self-repeating entry",
                 )
             ]
         if self.process.returncode != 0:

@@ -17,21 +17,13 @@ from pathlib import Path
 from markupsafe import Markup
 
 from . import csl
+from .citations import PANDOC_MEBIBYTES, READER, document, markdown_sources
 from .diagnostics import Diagnostic, Location, PressrunError, fail, shortened
 from .images import data_url
 from .load import Article, Inline, Publication
-from .references import PANDOC_MEBIBYTES
 from .sandbox import readable
-from .typography import as_phrase, french_spacing, join_calls, keep_ranges
+from .typography import french_spacing, join_calls, keep_ranges
 
-# Pandoc Markdown with no way to write raw HTML, TeX or other raw output, nor HTML elements that
-# pandoc would read as divs and spans (content is text), and
-# no metadata blocks or title blocks (they could name files and addresses for citeproc to read:
-# bibliography, csl, citation-abbreviations, references, nocite).
-READER = (
-    "markdown-raw_html-raw_attribute-raw_tex-native_divs-native_spans"
-    "-yaml_metadata_block-pandoc_title_block-mmd_title_block"
-)
 NOTES_FILTER = Path(__file__).with_name("notes.lua")
 PANDOC_SECONDS = 120
 HEAP_EXHAUSTED = 251
@@ -113,13 +105,7 @@ def pandoc_version() -> str:
 
 def markdown_document(article: Article, token: str) -> str:
     """One Markdown document: each piece in a div #pr-TOKEN-N, then the bibliography's place."""
-    sources = [
-        as_phrase(inline.source) if inline.phrase else inline.source.strip()
-        for inline in article.inlines()
-    ]
-    parts = [f"::: {{#pr-{token}-{n}}}\n{source}\n:::\n" for n, source in enumerate(sources)]
-    parts.append(f":::: {{#pr-{token}-refs}}\n::: {{#refs}}\n:::\n::::\n")
-    return "\n".join(parts)
+    return document(markdown_sources(article.inlines()), token)
 
 
 def csl_file(pub: Publication) -> Path:

@@ -68,6 +68,7 @@ KEY_CASES = [
     "@http://x//y: and @https://a.b/c",
     r"escaped \@notakey and @_under",
     "@12 and @1990s",
+    "Cited back to back @example2024@nokey, and @*.",
 ]
 
 
@@ -83,6 +84,31 @@ def test_citation_keys_are_pandocs(source):
     )
     found = re.findall(r'"citationId":"((?:[^"\\]|\\.)*)"', result.stdout)
     assert [key for key, _ in citation_keys(source)] == [json.loads(f'"{k}"') for k in found]
+
+
+def test_check_finds_the_citations_pandoc_finds_not_every_at_sign(tmp_path):
+    """An address or code is no citation; a key right after another key is one."""
+    project = publication(
+        tmp_path,
+        ["zotero.json"],
+        [
+            "A [link](https://mastodon.social/@gutenberg), <https://x.org/@x>, `@media print`.",
+            "A handle (@gutenbergmuseum) and <!-- @comment -->.",
+            "```\n@fenced code\n```",
+            "Two keys @stephan1974@nokey and [@hara2001].",
+        ],
+        **{"references-scope": "library"},
+    )
+    result = run(project, "check")
+    assert result.exit_code == 1
+    # As the build reads them: "(@label)" cites where no example list has that label, and an
+    # HTML comment is text (content has no raw HTML), so both print as citations.
+    assert re.findall(r"error: unknown citation key '([^']*)'", result.output) == [
+        "gutenbergmuseum",
+        "comment",
+        "nokey",
+    ]
+    assert "en.yaml:4:15: error: unknown citation key 'gutenbergmuseum'" in result.output
 
 
 def test_zotero_uris_and_short_keys_cite_one_source(tmp_path):
@@ -243,7 +269,7 @@ def test_a_library_is_read_once_and_kept_by_digest(whole_library, monkeypatch):
     first = run(whole_library, "check")
     assert first.exit_code == 0, first.output
     assert any((whole_library.output / ".cache" / "references").glob("*.json"))
-    references._MEMORY.clear()  # as a new process would start
+    references.READS.memory.clear()  # as a new process would start
 
     def forbidden(*args, **kwargs):
         raise AssertionError("a library read before is not read again")
@@ -263,7 +289,7 @@ def test_a_library_uncited_is_one_line_and_listed_on_demand(whole_library):
     assert result.output.count("warning:") == 1
     assert (
         "content/mini/library.json: warning: 11,997 of 12,000 references are not cited; "
-        "'pressrun check --list-uncited' lists them [uncited-references]"
+        "'check --list-uncited' lists them [uncited-references]"
     ) in result.output
     listed = run(whole_library, "check", "--list-uncited").output
     assert "content/mini/library.json:34:11: reference 'http://zotero.org/groups/4711/items/" in (
@@ -478,3 +504,45 @@ def test_thousands_of_short_keys_cite_their_items(whole_library):
         assert web.count('class="csl-entry"') == 2_500
     finally:
         en.write_text(before)
+
+
+# -- what other people's files may hold ---------------------------------------------------------
+def test_control_characters_in_ids_cannot_drive_the_terminal(tmp_path):
+    items = [
+        {"id": "a", "type": "book", "title": "A"},
+        {"id": "\u001b]0;pwned\u0007\u001b[2J\u202eRED\nX", "type": "book", "title": "B"},
+    ]
+    project = publication(tmp_path, ["zotero.json"], ["[@a]."])
+    (project.content / "mini" / "zotero.json").write_text(json.dumps(items))
+    for args in (("check",), ("check", "--list-uncited")):
+        output = run(project, *args).output
+        assert "\\u001b]0;pwned\\u0007\\u001b[2J\\u202eRED\\u000aX" in output
+        assert not any(char in output for char in "\u001b\u0007\u202e")
+
+
+def test_a_damaged_cache_is_read_again(tmp_path):
+    project = publication(tmp_path, ["zotero.json"], [f"[@{STEPHAN}]."])
+    first = run(project, "check").output
+    references.READS.memory.clear()
+    for damage in ("[" * 200_000 + "]" * 200_000, "garbage", '{"entries": [[1]]}'):
+        for kept in (project.output / ".cache" / "references").glob("*.json"):
+            kept.write_text(damage)
+        again = run(project, "check")
+        assert again.exit_code == 0 and again.output.count("never cited") == first.count(
+            "never cited"
+        )
+
+
+def test_a_folder_or_a_bom_is_named_for_what_it_is(tmp_path):
+    project = publication(tmp_path, ["zotero.json"], [f"[@{STEPHAN}]."])
+    folder = project.content / "mini"
+    (folder / "dir.json").mkdir()
+    top = yaml.safe_load((folder / "publication.yaml").read_text())
+    (folder / "publication.yaml").write_text(yaml.safe_dump(top | {"references": "dir.json"}))
+    assert "error: references file 'dir.json' is a folder" in run(project, "check").output
+    (folder / "bom.json").write_bytes(b"\xef\xbb\xbf" + (LIBRARIES / "zotero.json").read_bytes())
+    (folder / "publication.yaml").write_text(yaml.safe_dump(top | {"references": "bom.json"}))
+    assert run(project, "check").output.startswith(
+        "content/mini/bom.json:1:1: error: the file starts with a byte-order mark, which pandoc "
+        "cannot read [references-bom]"
+    )
