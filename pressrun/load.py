@@ -352,8 +352,9 @@ def _load(project: Project, pub_id: str) -> Publication:
     aliases: dict[str, str] = {}
     cited: set[str] = set()
     if references is not None:
+        listed = g.where(top.get("references", meta_file.root))
         aliases, cited, found = _check_citations(
-            articles.values(), references, warnings, scope, cache
+            articles.values(), references, warnings, scope, cache, listed
         )
         errors += found
     if errors:
@@ -388,12 +389,13 @@ UNCITED_ONE_BY_ONE = 10
 
 
 def _check_citations(
-    articles, references: list[Reference], warnings: list, scope: str, cache: Path
+    articles, references: list[Reference], warnings: list, scope: str, cache: Path, listed
 ) -> tuple[dict[str, str], set[str], list[Diagnostic]]:
     """The short keys cited (each with its item's id), the ids cited, and errors for unknown
     citation keys (with the closest known). The keys are those pandoc's reader finds (not an
     address's @, not code), each placed where it is written; uncited references are warnings
-    unless the scope is a library."""
+    unless the scope is a library (placed at the file, or at `listed`, where the files are
+    named)."""
     known = {ref.id: ref.id for ref in references}
     known.update({ref.alias: ref.id for ref in references if ref.alias})
     sets = {ref.id: ref.members for ref in references if ref.members}
@@ -452,7 +454,7 @@ def _check_citations(
         files = sorted({ref.where.file for ref in uncited})
         warnings.append(
             Diagnostic(
-                Location(files[0]) if len(files) == 1 else None,
+                Location(files[0]) if len(files) == 1 else listed,
                 f"{len(uncited):,} of {len(references):,} references are not cited; "
                 "'check --list-uncited' lists them",
                 "uncited-references",

@@ -73,6 +73,16 @@ def read_references(
         READS.put(key, {"entries": known.entries, "warnings": known.warnings}, cache)
     references, found_warnings = known.located(display)
     warnings += found_warnings
+    if not references:
+        warnings.append(
+            Diagnostic(
+                Location(display, 1, 1),
+                "the references file holds no entries",
+                "references-empty",
+                "export the references again, or remove the file from 'references:'",
+                "warning",
+            )
+        )
     return references
 
 
@@ -265,7 +275,9 @@ class PandocRead:
                 if self.path.suffix.lower() == ".bib"
                 else shortened(problem, 160),
                 "references-unreadable",
-                "fix the entry at this place (pandoc reads the file as the build will)",
+                "write the entry with braces, @book{key, …}: pandoc does not read @book(…)"
+                if problem.startswith("unexpected '('")
+                else "fix the entry at this place (pandoc reads the file as the build will)",
             )
         return Diagnostic(
             Location(self.display, 1, 1),

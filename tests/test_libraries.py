@@ -250,7 +250,7 @@ def whole_library(tmp_path_factory):
     project = publication(
         tmp_path,
         ["zotero.json"],
-        ["[@study0], [@study2, p. 4], [@study3]."],
+        ["[@study0], [@study2, p. 4], [@study4]."],
         formats=["handout", "web"],
     )
     folder = project.content / "mini"
@@ -262,9 +262,10 @@ def whole_library(tmp_path_factory):
 
 
 def test_a_library_is_read_once_and_kept_by_digest(whole_library, monkeypatch):
+    en = whole_library.content / "mini" / "en.yaml"
+    en.write_text(en.read_text().replace("@study4", "@study3"))
     result = run(whole_library, "check")
     assert "unknown citation key 'study3'" in result.output  # odd items have no short key
-    en = whole_library.content / "mini" / "en.yaml"
     en.write_text(en.read_text().replace("@study3", "@study4"))
     first = run(whole_library, "check")
     assert first.exit_code == 0, first.output
@@ -283,8 +284,6 @@ def test_a_library_is_read_once_and_kept_by_digest(whole_library, monkeypatch):
 
 
 def test_a_library_uncited_is_one_line_and_listed_on_demand(whole_library):
-    en = whole_library.content / "mini" / "en.yaml"
-    en.write_text(en.read_text().replace("@study3", "@study4"))
     result = run(whole_library, "check")
     assert result.output.count("warning:") == 1
     assert (
@@ -546,3 +545,36 @@ def test_a_folder_or_a_bom_is_named_for_what_it_is(tmp_path):
         "content/mini/bom.json:1:1: error: the file starts with a byte-order mark, which pandoc "
         "cannot read [references-bom]"
     )
+
+
+def test_small_mistakes_in_reference_files_are_named(tmp_path):
+    project = publication(tmp_path, ["zotero.json"], [f"[@{STEPHAN}]."])
+    folder = project.content / "mini"
+    (folder / "paren.bib").write_text("@book(pk, title = {T}, year = 2000)\n")
+    (folder / "empty.bib").write_text("% nothing yet\n")
+    top = yaml.safe_load((folder / "publication.yaml").read_text())
+    (folder / "publication.yaml").write_text(
+        yaml.safe_dump(top | {"references": ["zotero.json", "empty.bib"]})
+    )
+    assert "content/mini/empty.bib:1:1: warning: the references file holds no entries" in (
+        run(project, "check").output
+    )
+    (folder / "publication.yaml").write_text(yaml.safe_dump(top | {"references": "paren.bib"}))
+    assert "hint: write the entry with braces, @book{key, …}" in run(project, "check").output
+
+
+def test_uncited_summary_over_several_files_points_at_their_list(whole_library):
+    folder = whole_library.content / "mini"
+    shutil.copy(LIBRARIES / "zotero.json", folder / "zotero.json")
+    meta = (folder / "publication.yaml").read_text()
+    top = yaml.safe_load(meta)
+    (folder / "publication.yaml").write_text(
+        yaml.safe_dump(top | {"references": ["library.json", "zotero.json"]})
+    )
+    try:
+        output = run(whole_library, "check").output
+        assert re.search(
+            r"content/mini/publication.yaml:\d+:\d+: warning: 12,003 of 12,006 references", output
+        ), output
+    finally:
+        (folder / "publication.yaml").write_text(meta)
