@@ -351,7 +351,8 @@ def _lay_out(weasyprint, html, root, name, pages_multiple_of, archival, refused,
     blocks.discard(None)
     fixed = _break_before_blocks(html, blocks)
     if fixed is not None:
-        del document  # one laid-out document at a time: hundreds of pages weigh
+        del document  # one laid-out document at a time: hundreds of pages weigh,
+        gc.collect()  # and its boxes hold cycles (the collector is paused during layout)
         document = render(fixed)
         away = notes_away_from_their_calls(document)
     moved += [(n, call, note, _note_opening(html, n)) for n, call, note in away]
