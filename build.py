@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -299,7 +300,9 @@ def new(ctx, pub_id, langs, labels_from):
         raise user_error(exc) from None
     for name in files:
         click.echo(f"created {name}")
-    click.echo(f"next: {this_command()} build {pub_id}")
+    named = ctx.find_root().params.get("project_dir")  # as the user wrote it
+    project = f" --project {shlex.quote(str(named))}" if named else ""
+    click.echo(f"next: {this_command()}{project} build {pub_id}")
 
 
 def this_command() -> str:

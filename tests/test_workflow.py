@@ -39,6 +39,8 @@ def test_new_publication_builds_at_once(empty):
     result = cli(empty, "new", "field-trip", "--lang", "en", "--lang", "es")
     assert result.exit_code == 0, result.output
     assert "created content/field-trip/publication.yaml" in result.output
+    # The next command names the project the way it was named here.
+    assert result.output.splitlines()[-1].endswith(f" --project {empty.root} build field-trip")
     built = cli(empty, "build", "--strict")
     assert built.exit_code == 0, built.output
     for lang in ("en", "es"):
