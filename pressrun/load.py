@@ -384,6 +384,7 @@ def _load(project: Project, pub_id: str) -> Publication:
     )
 
 
+BRACED_WITH_SPACE = re.compile(r"(?<!\\)@\{[^{}\s]*\s[^{}]{0,200}\}")
 # Uncited references up to this many are each a warning at its place; more are one line.
 UNCITED_ONE_BY_ONE = 10
 
@@ -406,6 +407,17 @@ def _check_citations(
         inlines = article.inlines()
         by_pandoc = pandoc_cited(markdown_sources(inlines), cache)
         for n, inline in enumerate(inlines):
+            for spaced in BRACED_WITH_SPACE.finditer(inline.source):
+                warnings.append(
+                    Diagnostic(
+                        inline.locate(spaced.group(0)),
+                        f"'{shortened(spaced.group(0))}' is no citation: a key in braces has "
+                        "no spaces (pandoc prints it as it is written)",
+                        "spaced-key",
+                        "remove the spaces from the key, or write \\@ if it is not one",
+                        severity="warning",
+                    )
+                )
             written = dict(reversed(list(citation_keys(inline.source))))
             keys = by_pandoc[n] if by_pandoc is not None else set(written)
             for key in sorted(keys, key=lambda k: (k not in written, inline.source.find(k), k)):

@@ -111,6 +111,16 @@ def test_check_finds_the_citations_pandoc_finds_not_every_at_sign(tmp_path):
     assert "en.yaml:4:15: error: unknown citation key 'gutenbergmuseum'" in result.output
 
 
+def test_a_braced_key_with_a_space_is_said_to_be_no_citation(tmp_path):
+    project = publication(tmp_path, ["zotero.json"], [f"A [@{{nokey b}}] [@{STEPHAN}]."])
+    result = run(project, "check")
+    assert result.exit_code == 0
+    assert (
+        "content/mini/en.yaml:3:8: warning: '@{nokey b}' is no citation: a key in braces has "
+        "no spaces (pandoc prints it as it is written) [spaced-key]"
+    ) in result.output
+
+
 def test_zotero_uris_and_short_keys_cite_one_source(tmp_path):
     project = publication(
         tmp_path,
