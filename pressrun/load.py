@@ -880,9 +880,13 @@ BACK_TO_BACK = re.compile(r"\[[^\[\]]*@[^\[\]]*\]\[-?@")
 
 
 def _unclosed_brackets(source: str) -> list[int]:
-    """Where a '[' opens that no ']' closes (escaped ones and code spans aside)."""
+    """Where a '[' opens that no ']' closes (escaped ones, code spans and braced citation
+    keys aside: `@{x[y}` is a key)."""
     text = re.sub(r"`[^`]*`", lambda m: " " * len(m.group(0)), source)
     text = re.sub(r"\\.", "  ", text)
+    for _, written in citation_keys(text):
+        if written.startswith("@{"):
+            text = text.replace(written, " " * len(written), 1)
     opened: list[int] = []
     for index, char in enumerate(text):
         if char == "[":

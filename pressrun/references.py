@@ -522,7 +522,8 @@ def _from_json(text: str, display: str, warnings: list[Diagnostic]) -> list[Refe
 
 BIBTEX_TOKEN = re.compile(r"[{}@]|%[^\n]*")
 BIBTEX_SET = re.compile(r"\bentryset\s*=\s*[{\"]([^{}\"]*)[}\"]", re.I)
-BIBTEX_HEAD = re.compile(r"@\s*([A-Za-z]+)\s*([{(])\s*([^,\s{}()]*)\s*,?")
+# A key runs to the comma (pandoc allows parentheses in it: @book{doe(2020), …}).
+BIBTEX_HEAD = re.compile(r"@\s*([A-Za-z]+)\s*(?:(\{)\s*([^,\s{}]*)|(\()\s*([^,\s{}()]*))\s*,?")
 
 
 def _from_bibtex(text: str, display: str, unclosed: list) -> list[Reference]:
@@ -548,12 +549,13 @@ def _from_bibtex(text: str, display: str, unclosed: list) -> list[Reference]:
                 continue
             if depth > 0 and entry is not None:
                 unclosed.append(entry)
-            depth = 1 if head.group(2) == "(" else 0  # its '{' is the next token
-            kind, key = head.group(1).lower(), head.group(3)
+            group = 5 if head.group(4) else 3  # the key, after a '(' or a '{'
+            depth = 1 if head.group(4) else 0  # a '{' is the next token
+            kind, key = head.group(1).lower(), head.group(group)
             if kind in BIBTEX_NOT_ENTRIES:
                 entry = None
                 continue
-            where = at(head.start(3))
+            where = at(head.start(group))
             entry = (key, where.line, where.column)
             if not key:
                 diagnostics.append(

@@ -588,3 +588,14 @@ def test_uncited_summary_over_several_files_points_at_their_list(whole_library):
         ), output
     finally:
         (folder / "publication.yaml").write_text(meta)
+
+
+def test_odd_but_valid_keys_are_placed_and_not_misread(tmp_path):
+    (tmp_path / "odd.bib").write_text("@book{doe2020(x), title = {A}, year = 2000}\n")
+    [ref] = references.read_references(tmp_path / "odd.bib", "odd.bib")
+    assert (ref.id, str(ref.where)) == ("doe2020(x)", "odd.bib:1:7")
+    items = [{"id": "x[y", "type": "book", "title": "Bracketed"}]
+    project = publication(tmp_path, ["zotero.json"], ["Cited [@{x[y}, p. 2]."])
+    (project.content / "mini" / "zotero.json").write_text(json.dumps(items))
+    result = run(project, "check", "--strict")
+    assert result.exit_code == 0, result.output  # no "'[' never closed" for the key's '['
