@@ -26,8 +26,9 @@ import footnotes  # noqa: E402
 import synthetic  # noqa: E402
 
 from pressrun.load import ListBlock, Notice, Paragraph, Quote, load  # noqa: E402
+from pressrun.pandoc import path as pandoc_path  # noqa: E402
 from pressrun.project import Project  # noqa: E402
-from pressrun.text import csl_file, pandoc_path  # noqa: E402
+from pressrun.text import csl_file  # noqa: E402
 
 SAMPLE = "soviet-japanese-basic-convention"
 PYTHON = sys.executable

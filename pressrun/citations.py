@@ -18,6 +18,7 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
+from . import pandoc
 from .kept import Kept
 from .typography import as_phrase
 
@@ -29,7 +30,6 @@ READER = (
     "markdown-raw_html-raw_attribute-raw_tex-native_divs-native_spans"
     "-yaml_metadata_block-pandoc_title_block-mmd_title_block"
 )
-PANDOC_MEBIBYTES = 1024  # the Haskell heap pandoc may use: self-doubling @string macros stop
 CITED_FILTER = Path(__file__).with_name("citations.lua")
 FOUND = Kept("citations", "1")
 
@@ -95,22 +95,14 @@ def cited(sources: list[str], cache: Path | None) -> list[set[str]] | None:
 
 
 def _ask_pandoc(sources: list[str]) -> dict | None:
-    from .text import PANDOC_SECONDS, pandoc_path
-
     token = secrets.token_hex(16)
     try:
         result = subprocess.run(
-            [
-                pandoc_path(),
-                *("+RTS", f"-M{PANDOC_MEBIBYTES}m", "-RTS"),
-                "--sandbox",
-                *("--from", READER, "--to", "plain"),
-                *("--lua-filter", str(CITED_FILTER)),
-            ],
+            pandoc.command("--from", READER, "--to", "plain", "--lua-filter", str(CITED_FILTER)),
             input=document(sources, token).encode("utf-8"),
             capture_output=True,
-            env={"PRESSRUN_TOKEN": token, "LANG": "C.UTF-8", "HOME": "/nonexistent"},
-            timeout=PANDOC_SECONDS,
+            env=pandoc.environment(PRESSRUN_TOKEN=token),
+            timeout=pandoc.SECONDS,
             check=False,
         )
         found = json.loads(result.stdout) if result.returncode == 0 else None

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import yaml
 
-from .citations import PANDOC_MEBIBYTES
+from . import pandoc
 from .cslschema import check_item
 from .diagnostics import Diagnostic, Location, PressrunError, fail, shortened
 from .kept import Kept
@@ -178,27 +178,21 @@ class PandocRead:
     """pandoc reading one references file as the build will, in the background: the ids it
     finds, or its complaint, placed at the entry."""
 
-    SECONDS = 120
     PANDOC_ERROR = re.compile(r"\(line (\d+), column (\d+)\):\s*(.*)", re.S)
     JSON_ERROR = re.compile(r"Error in \$\[(\d+)\]((?:\[[^\]]*\])*):\s*(.*)", re.S)
 
     def __init__(self, path: Path, display: str):
-        from .text import pandoc_path
-
         self.path, self.display = path, display
         self.process = subprocess.Popen(
-            [
-                pandoc_path(),
-                *("+RTS", f"-M{PANDOC_MEBIBYTES}m", "-RTS"),
-                "--sandbox",
+            pandoc.command(
                 *("--from", "markdown", "--to", "plain"),
                 f"--bibliography={path}",
                 *("--lua-filter", str(LIBRARY_FILTER)),
-            ],
+            ),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            env={"LANG": "C.UTF-8", "HOME": "/nonexistent"},
+            env=pandoc.environment(),
         )
 
     def stop(self) -> None:
@@ -209,13 +203,13 @@ class PandocRead:
         """pandoc's complaint about the file (of `size` bytes), if any; for BibTeX, the entries
         are those pandoc read (a commented-out entry is not one), in `read.entries`."""
         try:
-            out, err = self.process.communicate(b"---\nnocite: '@*'\n---\n", timeout=self.SECONDS)
+            out, err = self.process.communicate(b"---\nnocite: '@*'\n---\n", timeout=pandoc.SECONDS)
         except subprocess.TimeoutExpired:
             self.stop()
             return [
                 Diagnostic(
                     Location(self.display, 1, 1),
-                    f"pandoc took more than {self.SECONDS} s to read the references "
+                    f"pandoc took more than {pandoc.SECONDS} s to read the references "
                     f"({size / 2**20:.1f} MiB, {len(read.entries):,} entries)",
                     "pandoc-limit",
                     "export only the collection the publication cites (CSL JSON reads fastest)"
@@ -239,7 +233,7 @@ class PandocRead:
         if "Heap exhausted" in stderr:
             return Diagnostic(
                 Location(self.display, 1, 1),
-                f"pandoc needed more than {PANDOC_MEBIBYTES:,} MiB to read the references",
+                f"pandoc needed more than {pandoc.MEBIBYTES:,} MiB to read the references",
                 "pandoc-limit",
                 "look for a huge or self-repeating entry (such as @string macros that double)",
             )

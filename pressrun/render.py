@@ -118,7 +118,7 @@ def environment(templates: Path, cache: Path) -> jinja2.Environment:
 @functools.cache
 def tool_versions() -> dict[str, str]:
     """The versions printed in colophons (and, later, locked into editions)."""
-    from .text import pandoc_version
+    from .pandoc import version as pandoc_version
 
     return {
         "pressrun": __version__,

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from . import csl
-from .citations import PANDOC_MEBIBYTES, READER, document, markdown_sources
+from . import csl, pandoc
+from .citations import READER, document, markdown_sources
 from .diagnostics import Diagnostic, Location, PressrunError, fail, shortened
 from .images import data_url
 from .load import Article, Inline, Publication
@@ -25,8 +25,6 @@ from .sandbox import readable
 from .typography import french_spacing, join_calls, keep_ranges
 
 NOTES_FILTER = Path(__file__).with_name("notes.lua")
-PANDOC_SECONDS = 120
-HEAP_EXHAUSTED = 251
 MAX_DEPTH = 40  # elements inside each other in one piece; real text has about ten
 TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)\b[^>]*?(/?)>")
 VOID = {"br", "img", "hr", "wbr", "col", "input", "source", "meta", "link"}
@@ -58,19 +56,6 @@ class Text:
 readable(Text, "block", "inline")
 
 
-def pandoc_path() -> str:
-    try:
-        import pypandoc
-    except ImportError:
-        raise fail(
-            None,
-            "pandoc is not installed",
-            "no-pandoc",
-            "run 'make build' (it installs pypandoc-binary)",
-        ) from None
-    return pypandoc.get_pandoc_path()
-
-
 def _inline_images(html: str, pub: Publication, names: set[str]) -> str:
     """The images of the text (<img> elements; the filter kept only `names`, those that load
     checked) become data: URLs."""
@@ -94,13 +79,6 @@ def _depth(html: str) -> int:
         depth += -1 if closing else 1
         deepest = max(deepest, depth)
     return deepest
-
-
-def pandoc_version() -> str:
-    result = subprocess.run(
-        [pandoc_path(), "--version"], capture_output=True, text=True, check=True
-    )
-    return result.stdout.split()[1]
 
 
 def markdown_document(article: Article, token: str) -> str:
@@ -127,16 +105,12 @@ def text(pub: Publication, lang: str, csl_locale: str, french: bool = False) -> 
         # A file, not a variable: a text may cite thousands of items by their short keys.
         aliases = Path(folder) / "aliases.tsv"
         aliases.write_text("".join(f"{key}\t{rid}\n" for key, rid in pub.aliases.items()))
-        command = [
-            pandoc_path(),
-            # The Haskell runtime's limits: a library of self-doubling BibTeX macros stops here.
-            *("+RTS", f"-M{PANDOC_MEBIBYTES}m", "-RTS"),
+        command = pandoc.command(
             "--from",
             READER,
             "--to",
             "html5",
             "--wrap=none",
-            "--sandbox",
             *(f"--bibliography={path}" for path in pub.references_files),
             "--csl",
             str(style_copy),
@@ -144,7 +118,7 @@ def text(pub: Publication, lang: str, csl_locale: str, french: bool = False) -> 
             f"lang={csl_locale}",
             "--lua-filter",
             str(NOTES_FILTER),
-        ]
+        )
         environment = {
             "PRESSRUN_TOKEN": token,
             "PRESSRUN_IMAGES": "\n".join(images),
@@ -226,17 +200,16 @@ def run_pandoc(
     try:
         result = subprocess.run(
             command,
-            # Nothing of the user's environment: no data folder, no defaults, no proxies.
-            env={**variables, "LANG": "C.UTF-8", "HOME": "/nonexistent"},
+            env=pandoc.environment(**variables),
             input=document.encode("utf-8"),
             capture_output=True,
             check=False,
-            timeout=PANDOC_SECONDS,
+            timeout=pandoc.SECONDS,
         )
     except subprocess.TimeoutExpired:
         raise fail(
             _suspect(pub, where),
-            f"pandoc took more than {PANDOC_SECONDS} s to format the text and its references "
+            f"pandoc took more than {pandoc.SECONDS} s to format the text and its references "
             f"({_files(pub)})",
             "pandoc-limit",
             "look for a huge or self-repeating entry in the references",
@@ -245,10 +218,10 @@ def run_pandoc(
     stderr = result.stderr.decode("utf-8", "replace")
     if result.returncode == 0:
         return stdout, stderr
-    if result.returncode == HEAP_EXHAUSTED or "Heap exhausted" in stderr:
+    if result.returncode == pandoc.HEAP_EXHAUSTED or "Heap exhausted" in stderr:
         raise fail(
             _suspect(pub, where),
-            f"pandoc needed more than {PANDOC_MEBIBYTES:,} MiB of memory for the text and its "
+            f"pandoc needed more than {pandoc.MEBIBYTES:,} MiB of memory for the text and its "
             f"references ({_files(pub)})",
             "pandoc-limit",
             "look for a huge or self-repeating entry (such as @string macros that double) "

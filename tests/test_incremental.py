@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from conftest import ROOT, SAMPLE, copy_project
 
 import build as cli_module
+import pressrun.pandoc
 import pressrun.pipeline
 import pressrun.render
 import pressrun.text
@@ -51,7 +52,7 @@ def test_noop_build_runs_no_pandoc_and_no_layout(built, monkeypatch):
 
     monkeypatch.setattr(pressrun.pipeline, "text", forbidden)
     monkeypatch.setattr(pressrun.pipeline, "typeset", forbidden)
-    monkeypatch.setattr(pressrun.text, "pandoc_path", forbidden)  # not even pandoc --version
+    monkeypatch.setattr(pressrun.pandoc, "path", forbidden)  # not even pandoc --version
     pressrun.render.tool_versions.cache_clear()
     report = Recorder()
     assert build(built, report=report) == []

@@ -20,8 +20,8 @@ from pdf import page_texts, page_words
 import build as cli_module
 from pressrun import references
 from pressrun.citations import citation_keys
+from pressrun.pandoc import path as pandoc_path
 from pressrun.pipeline import build
-from pressrun.text import pandoc_path
 
 LIBRARIES = HERE_DATA / "libraries"
 sys.path.insert(0, str(LIBRARIES))
