@@ -448,7 +448,7 @@ def _check_citations(
                         else did_you_mean(key, known) or "add it to the references file",
                     )
                 )
-    uncited = [ref for ref in references if ref.id not in cited and not ref.members]
+    uncited = _uncited(references, cited)
     if scope == "library" or not uncited:
         return aliases, cited, errors
     if len(uncited) <= UNCITED_ONE_BY_ONE:
@@ -480,7 +480,12 @@ def _check_citations(
 
 def uncited(pub: Publication) -> list[Reference]:
     """The references of the publication that its text does not cite."""
-    return [ref for ref in pub.references if ref.id not in pub.cited and not ref.members]
+    return _uncited(pub.references, pub.cited)
+
+
+def _uncited(references: list[Reference], cited: set[str]) -> list[Reference]:
+    """A @set is no source of its own: its entries are."""
+    return [ref for ref in references if ref.id not in cited and not ref.members]
 
 
 def _reference_files(g: YamlFile, node, folder: Path, root) -> list[Path] | None:

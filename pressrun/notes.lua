@@ -208,7 +208,7 @@ end
 -- names it (pressrun places it at the reference). A bibliography whose entries have a number
 -- or label in the margin ([1], [Lens59]) is marked `csl-labelled`, for the stylesheets to set
 -- those in a column.
-local function drop_empty_entries(doc)
+local function lay_out_entries(doc)
   return doc:walk({Div = function(el)
     if el.identifier == 'refs' then
       local labelled = false
@@ -261,7 +261,7 @@ function Pandoc(doc)
   end})
   -- 2. and 3.
   doc = pandoc.utils.citeproc(clean_references(doc))
-  doc = drop_empty_entries(doc)
+  doc = lay_out_entries(doc)
   citeproc_filter.Note = note  -- 4. (its content is cleaned first: walks go bottom-up)
   -- A citation that became a note is that note alone (calls are then side by side in the
   -- HTML, and pressrun can part them).

@@ -9,7 +9,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+import build as cli_module
 from pressrun.archive import checksum_lines
 from pressrun.pipeline import build
 from pressrun.project import Project
@@ -27,6 +29,13 @@ def copy_project(target: Path, publications=(SAMPLE,)) -> Project:
     for pub in publications:
         shutil.copytree(ROOT / "content" / pub, target / "content" / pub)
     return Project(target)
+
+
+def run_cli(project: Project, *args: str):
+    """The command line on `project`, as a user runs it (output and exit code)."""
+    return CliRunner().invoke(
+        cli_module.cli, ["--project", str(project.root), *args], catch_exceptions=False
+    )
 
 
 def mini_project(target: Path) -> Project:

@@ -14,11 +14,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from conftest import Expected, mini_project
-
-import build as cli_module
-from pressrun.project import Project
+from conftest import run_cli as run
 
 HERE = Path(__file__).parent
 BAD = HERE / "bad"
@@ -39,12 +36,6 @@ def snapshot(folder: Path) -> dict[str, bytes]:
         for p in sorted(folder.rglob("*"))
         if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
     }
-
-
-def run(project: Project, *args: str):
-    return CliRunner().invoke(
-        cli_module.cli, ["--project", str(project.root), *args], catch_exceptions=False
-    )
 
 
 def test_corpus_is_large_enough():

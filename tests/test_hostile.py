@@ -23,10 +23,8 @@ from pathlib import Path
 import pikepdf
 import pytest
 import yaml
-from click.testing import CliRunner
 from conftest import Expected, mini_project
-
-import build as cli_module
+from conftest import run_cli as run
 
 HERE = Path(__file__).parent
 CASES_DIR = HERE / "hostile"
@@ -102,12 +100,6 @@ def hostile_project(case: str, target: Path, server: str, secret_path: Path):
     for name, pointed in spec.get("symlinks", {}).items():
         (folder / name).symlink_to(place(pointed, server, secret_path))
     return project
-
-
-def run(project, *args: str):
-    return CliRunner().invoke(
-        cli_module.cli, ["--project", str(project.root), *args], catch_exceptions=False
-    )
 
 
 def every_byte(folder: Path):

@@ -14,19 +14,11 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from click.testing import CliRunner
 from conftest import ROOT, mini_project, rehash
+from conftest import run_cli as cli
 from test_hostile import every_byte
 
-import build as cli_module
-
 EDITION = Path("editions") / "mini" / "1.0.0"
-
-
-def cli(project, *args):
-    return CliRunner().invoke(
-        cli_module.cli, ["--project", str(project.root), *args], catch_exceptions=False
-    )
 
 
 @pytest.fixture(scope="module")

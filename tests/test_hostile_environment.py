@@ -15,23 +15,16 @@ import time
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from conftest import ROOT, mini_project
+from conftest import run_cli as cli
 from test_bad_input import snapshot
 from test_workflow import Running, edit
 
-import build as cli_module
 import pressrun.output
 import pressrun.watch
 from pressrun.console import LineReport
 from pressrun.diagnostics import Warnings
 from pressrun.serve import MAX_EVENT_STREAMS, Builds, server
-
-
-def cli(project, *args):
-    return CliRunner().invoke(
-        cli_module.cli, ["--project", str(project.root), *args], catch_exceptions=False
-    )
 
 
 @pytest.fixture

@@ -13,11 +13,10 @@ import sys
 
 import pytest
 import yaml
-from click.testing import CliRunner
 from conftest import HERE_DATA, ROOT, mini_project
+from conftest import run_cli as run
 from pdf import page_texts, page_words
 
-import build as cli_module
 from pressrun import references
 from pressrun.citations import citation_keys
 from pressrun.pandoc import path as pandoc_path
@@ -29,12 +28,6 @@ from library import library  # noqa: E402
 
 STEPHAN = "http://zotero.org/users/1234567/items/PIX6EA6Q"
 HARA = "http://zotero.org/users/1234567/items/QK3M2B7A"
-
-
-def run(project, *args: str):
-    return CliRunner().invoke(
-        cli_module.cli, ["--project", str(project.root), *args], catch_exceptions=False
-    )
 
 
 def pdf_text(pdf) -> str:

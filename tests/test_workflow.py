@@ -13,11 +13,10 @@ import time
 import urllib.request
 
 import pytest
-from click.testing import CliRunner
 from conftest import ROOT
+from conftest import run_cli as cli
 from pdf import info
 
-import build as cli_module
 from pressrun.project import Project
 
 
@@ -27,12 +26,6 @@ def empty(tmp_path) -> Project:
         shutil.copytree(ROOT / folder, tmp_path / folder)
     (tmp_path / "content").mkdir()
     return Project(tmp_path)
-
-
-def cli(project, *args):
-    return CliRunner().invoke(
-        cli_module.cli, ["--project", str(project.root), *args], catch_exceptions=False
-    )
 
 
 def test_new_publication_builds_at_once(empty):
