@@ -12,6 +12,7 @@ import json
 import re
 
 from .diagnostics import Location, fail
+from .project import ID_PATTERN
 
 MANIFEST = "manifest.json"
 CHECKSUMS = "CHECKSUMS.sha256"
@@ -32,7 +33,7 @@ MANIFEST_SCHEMA = {
     "type": "object",
     "required": ["publication", "version", "date", "files"],
     "properties": {
-        "publication": {"type": "string", "pattern": r"^[a-z0-9][a-z0-9-]{0,63}\Z"},
+        "publication": {"type": "string", "pattern": rf"^{ID_PATTERN}\Z"},
         "version": {"type": "string", "pattern": VERSION},
         "date": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}\Z"},
         "languages": {"type": "array", "items": TEXT, "maxItems": 100},

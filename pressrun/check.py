@@ -13,7 +13,8 @@ from markupsafe import Markup
 
 from .diagnostics import Diagnostic, PressrunError, did_you_mean, usage
 from .formats import read_formats
-from .load import Article, Publication, load
+from .load import load
+from .model import Article, Publication
 from .project import Project
 from .render import labels_used, missing_labels, read_labels, render, same_language_names
 from .text import Text, csl_file
@@ -45,7 +46,7 @@ def select(project: Project, pub_ids: list[str] | None) -> list[Publication]:
 
 def preview_text(article: Article) -> Text:
     """The article's text as it was written, escaped: enough to render every template."""
-    pieces = {inline.where: f"<p>{escape(inline.source)}</p>" for inline in article.inlines()}
+    pieces = [f"<p>{escape(inline.source)}</p>" for inline in article.inlines()]
     return Text(article.lang, pieces, Markup(""), note_style=True)
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from . import __version__
 from .formats import Format
-from .load import Publication
+from .model import Publication
 from .output import write_atomic
 from .project import Project
 

@@ -10,9 +10,9 @@ import io
 
 import pikepdf
 
-from .load import Imposition
+from .model import Imposition
+from .project import PAPERS
 
-SHEETS = {"a4": (841.89, 595.276), "letter": (792.0, 612.0)}  # landscape, in points
 MM = 72 / 25.4
 FOLD_MARK = 6 * MM
 
@@ -34,7 +34,7 @@ def saddle_stitch_order(pages: int) -> list[tuple[int, int]]:
 
 def impose(pdf: bytes, paper: str, options: Imposition) -> bytes:
     """The print file: each side places its two pages against the fold, shifted by creep."""
-    width, height = SHEETS[paper]
+    width, height = PAPERS[paper]
     spine = width / 2
     with pikepdf.open(io.BytesIO(pdf)) as booklet:
         out = pikepdf.new()

@@ -3,239 +3,39 @@
 from __future__ import annotations
 
 import datetime
-import functools
 import os
 import re
 import unicodedata
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar
 
 import yaml
 
-from . import images
+from . import images, markdown
 from .citations import citation_keys, markdown_sources
 from .citations import cited as pandoc_cited
 from .diagnostics import Diagnostic, Location, PressrunError, did_you_mean, shortened
 from .formats import read_formats
-from .project import Project, inside
+from .markdown import link_allowed
+from .model import (
+    BLOCKS,
+    Article,
+    Attribution,
+    Block,
+    Change,
+    Cover,
+    Edition,
+    Imposition,
+    Inline,
+    Paragraph,
+    Publication,
+    Section,
+)
+from .project import ID_PATTERN, PAPERS, Project, inside
 from .references import FORMATS as REFERENCE_FORMATS
 from .references import Reference, duplicate_references, read_references
-from .sandbox import readable
 from .yamlnodes import YamlFile
 
-ID_PATTERN = r"[a-z0-9][a-z0-9-]{0,63}"
-PAPERS = ("a4", "letter")
 SCOPES = ("publication", "library")  # references-scope: the first is the default
-
-
-@readable
-@dataclass
-class Inline:
-    """A piece of pandoc Markdown from the content, where it stands, and where it ends."""
-
-    source: str
-    where: Location
-    file: YamlFile = field(repr=False, compare=False)
-    span: tuple[int, int] = (0, 0)  # character offsets of the YAML scalar in file.text
-    phrase: bool = False  # inline text (a title, heading, caption): no block syntax
-
-    def locate(self, fragment: str) -> Location:
-        """Where `fragment` of this text stands in its file (YAML folding moves lines)."""
-        offset = self.file.text.find(fragment, *self.span)
-        return self.file.at_offset(offset) if offset >= 0 else self.where
-
-
-@readable
-@dataclass
-class Paragraph:
-    kind: ClassVar[str] = "paragraph"
-    text: Inline
-
-
-@readable
-@dataclass
-class Notice:
-    kind: ClassVar[str] = "notice"
-    text: Inline
-
-
-@readable
-@dataclass
-class Quote:
-    kind: ClassVar[str] = "quote"
-    text: Inline
-    attribution: Inline | None = None
-
-
-@readable
-@dataclass
-class ListBlock:
-    kind: ClassVar[str] = "list"
-    items: list[Inline]
-    ordered: bool = False
-
-
-@readable
-@dataclass
-class Figure:
-    kind: ClassVar[str] = "figure"
-    image: Path
-    caption: Inline
-    alt: str
-    where: Location
-
-
-Block = Paragraph | Notice | Quote | ListBlock | Figure
-
-
-@readable
-@dataclass
-class Section:
-    id: str
-    heading: Inline | None
-    blocks: list[Block]
-
-
-@readable
-@dataclass
-class Article:
-    """The text of a publication in one language."""
-
-    lang: str
-    title: Inline
-    subtitle: Inline | None
-    sections: list[Section]
-    where: Location
-    warnings: list[Diagnostic] = field(default_factory=list)
-
-    def inlines(self) -> list[Inline]:
-        """Every piece of Markdown in reading order (the order notes are numbered in)."""
-        found = [i for i in (self.title, self.subtitle) if i is not None]
-        for section in self.sections:
-            if section.heading:
-                found.append(section.heading)
-            for block in section.blocks:
-                match block:
-                    case Paragraph(text) | Notice(text):
-                        found.append(text)
-                    case Quote(text, attribution):
-                        found += [text] + ([attribution] if attribution else [])
-                    case ListBlock(items):
-                        found += items
-                    case Figure(caption=caption):
-                        found.append(caption)
-        return found
-
-
-@readable
-@dataclass
-class Change:
-    """One changelog entry: what changed in an edition, in every language or per language."""
-
-    version: str
-    date: datetime.date
-    text: dict[str, str]  # language -> text; "*" for every language
-
-    def in_language(self, lang: str) -> str:
-        return self.text.get(lang) or self.text.get("*", "")
-
-
-readable(Change, "in_language")
-
-
-@readable
-@dataclass
-class Edition:
-    version: str
-    date: datetime.date
-    changelog: list[Change] = field(default_factory=list)
-
-    def release_date(self, version: str) -> datetime.date:
-        """The date of `version`: from its changelog entry, else the edition's date."""
-        return next((c.date for c in self.changelog if c.version == version), self.date)
-
-
-@readable
-@dataclass
-class Attribution:
-    """The licence of the text and the work it is adapted from."""
-
-    license_name: str
-    license_url: str
-    source_title: str
-    source_publisher: str
-    source_url: str
-
-
-@readable
-@dataclass
-class Cover:
-    image: Path
-    alt: str
-
-
-@readable
-@dataclass
-class Imposition:
-    """How the print file of a booklet is made: creep per sheet (mm), fold and trim marks."""
-
-    creep_mm: float = 0.0
-    marks: bool = False
-
-
-@readable
-@dataclass
-class Publication:
-    id: str
-    folder: Path
-    folder_display: str  # the folder as messages name it: content/<id>
-    languages: list[str]
-    formats: list[str]
-    paper: str
-    style: str
-    style_where: Location
-    references_files: list[Path]
-    references: list[Reference]
-    # The short citation keys the text uses (Zotero's Citation Key), each with its item's id.
-    aliases: dict[str, str]
-    cited: set[str]  # the ids of the references the text cites
-    references_scope: str  # "publication": every reference is to be cited; "library": not
-    edition: Edition
-    attribution: Attribution
-    cover: Cover | None
-    imposition: Imposition
-    bibliography_title: dict[str, str]  # language (or "*" for all) -> heading; else the style's
-    articles: dict[str, Article]
-    where: Location
-    warnings: list[Diagnostic] = field(default_factory=list)
-
-    @functools.cached_property
-    def files(self) -> list[Path]:
-        """Every file of the folder the publication uses: what an edition carries (and what
-        an output's digest covers)."""
-        found = [self.folder / "publication.yaml"]
-        found += [self.folder / f"{lang}.yaml" for lang in self.languages]
-        found += self.references_files
-        if self.style.endswith(".csl"):
-            found.append(self.folder / self.style)
-        if self.cover:
-            found.append(self.cover.image)
-        for article in self.articles.values():
-            for section in article.sections:
-                found += [block.image for block in section.blocks if isinstance(block, Figure)]
-        found += [self.folder / name for name in self.image_names]
-        return list(dict.fromkeys(found))
-
-    @functools.cached_property
-    def image_names(self) -> set[str]:
-        """The images the text names, as written (`![…](map.png)`, `[m]: map.png`)."""
-        return {
-            name
-            for article in self.articles.values()
-            for inline in article.inlines()
-            for name in text_images(inline.source)
-        }
 
 
 def load(project: Project, pub_id: str) -> Publication:
@@ -291,7 +91,7 @@ def _load(project: Project, pub_id: str) -> Publication:
             "format",
             "add it to templates/formats.yaml",
         )
-    paper = _one_of(g, top.get("paper"), PAPERS, "paper")
+    paper = _one_of(g, top.get("paper"), tuple(PAPERS), "paper")
     scope = _one_of(g, top.get("references-scope"), SCOPES, "references-scope")
     style = g.string(top["style"], "style") if "style" in top else None
     style = style or "chicago-notes-bibliography"
@@ -348,7 +148,8 @@ def _load(project: Project, pub_id: str) -> Publication:
     warnings = reference_warnings + [w for article in articles.values() for w in article.warnings]
     warnings += [d for d in g.diagnostics if d.severity == "warning"]
     for article in articles.values():
-        warnings += _dead_anchors(article)
+        ids = {section.id for section in article.sections} | {"bibliography"}
+        warnings += markdown.dead_anchors(article, ids)
     aliases: dict[str, str] = {}
     cited: set[str] = set()
     if references is not None:
@@ -735,202 +536,80 @@ def _attribution(g: YamlFile, license_node, source_node) -> Attribution | None:
     )
 
 
-def _inline(f: YamlFile, node, what: str, phrase: bool = False) -> Inline | None:
-    text = f.string(node, what)
-    if text is None:
-        return None
-    span = (node.start_mark.index, node.end_mark.index)
-    inline = Inline(text, f.where(node), f, span, phrase)
-    _check_markdown(f, inline)
-    return inline
+class ContentReader:
+    """How blocks read themselves from one content file (model.Reader): Markdown checked by
+    markdown.check, images checked where they are named, nested blocks."""
 
+    def __init__(self, f: YamlFile):
+        self.f = f
 
-# A link or image target as pandoc reads it: <anything>, or text with balanced parentheses.
-TARGET = r"\(\s*(?:<([^>]*)>|((?:[^()\s]|\((?:[^()\s]|\([^()\s]*\))*\))+))"
-IMAGE = re.compile(r"!\[[^\]]*\]" + TARGET)
-LINK = re.compile(r"(?<!!)\[[^\]]*\]" + TARGET + r"|<([a-zA-Z][\w+.-]*:[^>\s]*)>")
-SCHEME = re.compile(r"[a-zA-Z][\w+.-]*:")
-LINK_SCHEMES = ("http:", "https:", "mailto:")
+    def inline(self, node, what: str, phrase: bool = False) -> Inline | None:
+        text = self.f.string(node, what)
+        if text is None:
+            return None
+        span = (node.start_mark.index, node.end_mark.index)
+        inline = Inline(text, self.f.where(node), self.f, span, phrase)
+        markdown.check(self.f, inline, self.image_file)
+        return inline
 
+    def image_file(self, name: str, where: Location) -> Path | None:
+        return image_inside(self.f, where, self.f.path.parent, name, "image")
 
-# A link reference definition, `[label]: target`: its target serves links and images alike.
-DEFINITION = re.compile(r"^ {0,3}\[(?:[^\]\\]|\\.)+\]:[ \t]*\n?[ \t]*(?:<([^>\n]*)>|(\S+))", re.M)
+    def image(self, node, what: str) -> Path | None:
+        name = self.f.string(node, what)
+        return image_inside(self.f, node, self.f.path.parent, name, what) if name else None
 
+    def blocks(self, node, what: str) -> list[Block]:
+        return [block for block in map(self.block, self.f.sequence(node, what)) if block]
 
-def text_images(source: str) -> list[str]:
-    """The image files a piece of text names: the targets of `![…](target)`, and of reference
-    definitions that name a picture file."""
-    found = [m.group(1) or m.group(2) for m in IMAGE.finditer(source)]
-    return found + [
-        target
-        for target in definitions(source)
-        if not link_allowed(target) and target.lower().endswith(images.SUFFIXES)
-    ]
-
-
-def definitions(source: str) -> list[str]:
-    return [m.group(1) or m.group(2) for m in DEFINITION.finditer(source)]
-
-
-def link_allowed(url: str) -> bool:
-    """The one rule for every link and address from any file (notes.lua applies the same)."""
-    return url.startswith("#") or url.lower().startswith(LINK_SCHEMES)
-
-
-MAX_NOTE_CHARS = 1200  # about half an A5 page of notes: longer ones cannot stay by their call
-
-
-def _check_markdown(f: YamlFile, inline: Inline) -> None:
-    """Errors for what the text may not do: load files from elsewhere, odd links, huge notes."""
-    source = inline.source
-    for url in text_images(source):
-        where = inline.locate(url)
-        if SCHEME.match(url) or url.startswith(("/", "\\")):
+    def block(self, node) -> Block | None:
+        """A block: a text (a paragraph), or a mapping with the key of one block kind."""
+        f = self.f
+        if not isinstance(node, yaml.MappingNode):
+            text = self.inline(node, "a paragraph")
+            return Paragraph(text) if text else None
+        kind = next((k.value for k, _ in node.value if k.value in BLOCKS), None)
+        if kind is None:
+            first = node.value[0][0] if node.value else node
             f.error(
-                where,
-                f"image '{url}' is not a file of the publication",
-                "image-url",
-                "put the image in the publication folder and give its relative path",
+                first,
+                "a block must be a paragraph (text) or a mapping with one of: " + ", ".join(BLOCKS),
+                "unknown-block",
+                did_you_mean(getattr(first, "value", ""), BLOCKS) or "",
             )
-        else:
-            image_inside(f, where, f.path.parent, url, "image")
-    links = [next(g for g in m.groups() if g is not None) for m in LINK.finditer(source)]
-    links += [t for t in definitions(source) if not t.lower().endswith(images.SUFFIXES)]
-    for url in links:
-        if link_allowed(url):
-            continue
-        f.error(
-            inline.locate(url),
-            f"link '{url}' is not allowed",
-            "link-url",
-            "links go to http(s):// or mailto: addresses, or to #a-section of the text",
+            return None
+        cls = BLOCKS[kind]
+        keys = f.mapping(
+            node, required=(kind, *cls.required), optional=cls.optional, what=f"a {kind} block"
         )
-    for line in source.splitlines():
-        if line.lstrip().startswith(":::"):
-            f.error(
-                inline.locate(line.strip()),
-                "fenced div lines (':::') are not allowed",
-                "fenced-div",
-                "use the block types (notice, quote, …) instead",
-            )
-    if "\n" not in source and re.search(r"\|\s*:?-{3,}:?\s*\|", source):
-        f.diagnostics.append(
-            Diagnostic(
-                inline.where,
-                "a table written on one line (a '>-' text joins its lines): it prints as a "
-                "row of bars",
-                "folded-table",
-                "write the table after '|-', which keeps its lines",
-                severity="warning",
-            )
-        )
-    for start in _unclosed_brackets(source):
-        f.diagnostics.append(
-            Diagnostic(
-                inline.locate(source[start : start + 20]),
-                "a '[' is never closed: what follows prints as written, a citation in it as "
-                "its author's name in the text",
-                "unclosed-bracket",
-                "close it with ']' (a citation is [@key, p. 12]); write \\[ for a bracket "
-                "of its own",
-                severity="warning",
-            )
-        )
-    for match in BACK_TO_BACK.finditer(source):
-        f.diagnostics.append(
-            Diagnostic(
-                inline.locate(match.group(0)),
-                "two citations written back to back: the first prints as written, in "
-                "brackets, with its author's name in the text",
-                "citations-back-to-back",
-                "cite them in one bracket, [@a, p. 12; @b, p. 3], or put a space between them",
-                severity="warning",
-            )
-        )
-    for start in (m.start() for m in re.finditer(r"\^\[", source)):
-        length = _note_length(source, start + 2)
-        if length > MAX_NOTE_CHARS:
-            f.error(
-                inline.locate(source[start : start + 20]),
-                f"note of {length:,} characters is too long to fit a page "
-                f"(at most {MAX_NOTE_CHARS:,})",
-                "note-too-long",
-                "shorten the note or move its text into the body",
-            )
-
-
-def _dead_anchors(article: Article) -> list[Diagnostic]:
-    """A warning for each link to #an-id that no section of the text has."""
-    ids = {section.id for section in article.sections} | {"bibliography"}
-    found = []
-    for inline in article.inlines():
-        for match in LINK.finditer(inline.source):
-            url = next(g for g in match.groups() if g is not None)
-            if url.startswith("#") and url[1:] not in ids:
-                found.append(
-                    Diagnostic(
-                        inline.locate(url),
-                        f"link '{url}' goes to no section of the text",
-                        "dead-link",
-                        did_you_mean(url[1:], ids)
-                        or f"the sections' ids: {', '.join(sorted(ids))}",
-                        severity="warning",
-                    )
-                )
-    return found
-
-
-# '[@a, p. 12][@b]': the first bracket is a reference link's text to pandoc, not a citation.
-BACK_TO_BACK = re.compile(r"\[[^\[\]]*@[^\[\]]*\]\[-?@")
-
-
-def _unclosed_brackets(source: str) -> list[int]:
-    """Where a '[' opens that no ']' closes (escaped ones, code spans and braced citation
-    keys aside: `@{x[y}` is a key)."""
-    text = re.sub(r"`[^`]*`", lambda m: " " * len(m.group(0)), source)
-    text = re.sub(r"\\.", "  ", text)
-    for _, written in citation_keys(text):
-        if written.startswith("@{"):
-            text = text.replace(written, " " * len(written), 1)
-    opened: list[int] = []
-    for index, char in enumerate(text):
-        if char == "[":
-            opened.append(index)
-        elif char == "]" and opened:
-            opened.pop()
-    return opened
-
-
-def _note_length(source: str, start: int) -> int:
-    depth = 1
-    for index in range(start, len(source)):
-        depth += {"[": 1, "]": -1}.get(source[index], 0)
-        if depth == 0:
-            return index - start
-    return len(source) - start
+        if kind not in keys or any(r not in keys for r in cls.required):
+            return None
+        return cls.read(self, keys[kind], keys)
 
 
 def _article(f: YamlFile, lang: str) -> Article:
+    r = ContentReader(f)
     top = f.mapping(
         f.root, required=("title", "sections"), optional=("subtitle",), what=f"{lang}.yaml"
     )
-    title = _inline(f, top["title"], "title", phrase=True) if "title" in top else None
-    subtitle = _inline(f, top["subtitle"], "subtitle", phrase=True) if "subtitle" in top else None
+    title = r.inline(top["title"], "title", phrase=True) if "title" in top else None
+    subtitle = r.inline(top["subtitle"], "subtitle", phrase=True) if "subtitle" in top else None
     sections = []
     used_ids: set[str] = set()
     for number, node in enumerate(
         f.sequence(top["sections"], "sections") if "sections" in top else [], start=1
     ):
-        section = _section(f, node, number, used_ids)
+        section = _section(r, node, number, used_ids)
         if section:
             sections.append(section)
     warnings = [d for d in f.diagnostics if d.severity == "warning"]
     return Article(lang, title, subtitle, sections, f.where(f.root), warnings)
 
 
-def _section(f: YamlFile, node, number: int, used_ids: set[str]) -> Section | None:
+def _section(r: ContentReader, node, number: int, used_ids: set[str]) -> Section | None:
+    f = r.f
     keys = f.mapping(node, required=("blocks",), optional=("heading", "id"), what="a section")
-    heading = _inline(f, keys["heading"], "heading", phrase=True) if "heading" in keys else None
+    heading = r.inline(keys["heading"], "heading", phrase=True) if "heading" in keys else None
     if "id" in keys:
         sid = f.matching(
             keys["id"], ID_PATTERN, "section id", "use lowercase letters, digits and hyphens"
@@ -949,70 +628,8 @@ def _section(f: YamlFile, node, number: int, used_ids: set[str]) -> Section | No
     if sid in used_ids:
         sid = f"{sid}-{number}"
     used_ids.add(sid)
-    nodes = f.sequence(keys["blocks"], "blocks") if "blocks" in keys else []
-    blocks = [block for block in map(lambda node: _block(f, node), nodes) if block]
+    blocks = r.blocks(keys["blocks"], "blocks") if "blocks" in keys else []
     return Section(sid, heading, blocks)
-
-
-BLOCK_KEYS = {
-    "paragraph": ((), ()),
-    "notice": ((), ()),
-    "quote": ((), ("attribution",)),
-    "list": ((), ("ordered",)),
-    "figure": (("caption", "alt"), ()),
-}
-
-
-def _block(f: YamlFile, node) -> Block | None:
-    if not isinstance(node, yaml.MappingNode):
-        text = _inline(f, node, "a paragraph")
-        return Paragraph(text) if text else None
-    kind = next((k.value for k, _ in node.value if k.value in BLOCK_KEYS), None)
-    if kind is None:
-        first = node.value[0][0] if node.value else node
-        f.error(
-            first,
-            "a block must be a paragraph (text) or a mapping with one of: " + ", ".join(BLOCK_KEYS),
-            "unknown-block",
-            did_you_mean(getattr(first, "value", ""), BLOCK_KEYS) or "",
-        )
-        return None
-    required, optional = BLOCK_KEYS[kind]
-    keys = f.mapping(node, required=(kind, *required), optional=optional, what=f"a {kind} block")
-    if kind not in keys or any(r not in keys for r in required):
-        return None
-    body = keys[kind]
-    match kind:
-        case "paragraph" | "notice":
-            text = _inline(f, body, kind)
-            return (Paragraph if kind == "paragraph" else Notice)(text) if text else None
-        case "quote":
-            text = _inline(f, body, "quote")
-            source = (
-                _inline(f, keys["attribution"], "attribution", phrase=True)
-                if "attribution" in keys
-                else None
-            )
-            return Quote(text, source) if text else None
-        case "list":
-            items = [
-                i
-                for i in (
-                    _inline(f, n, "a list item", phrase=True) for n in f.sequence(body, "list")
-                )
-                if i
-            ]
-            ordered = f.boolean(keys["ordered"], "ordered") if "ordered" in keys else False
-            return ListBlock(items, bool(ordered))
-        case "figure":
-            image = f.string(body, "figure image")
-            caption = _inline(f, keys["caption"], "caption", phrase=True)
-            alt = f.string(keys["alt"], "alt text")
-            path = image_inside(f, body, f.path.parent, image, "image") if image else None
-            if path is None or caption is None or alt is None:
-                return None
-            return Figure(path, caption, alt, f.where(body))
-    return None
 
 
 # Ids of pressrun's own parts of a page: the bibliography and its entries, notes and their

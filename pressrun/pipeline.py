@@ -19,7 +19,7 @@ from .depends import digest, is_current, record
 from .diagnostics import Diagnostic, did_you_mean, usage
 from .formats import Format, read_formats
 from .impose import impose
-from .load import Publication
+from .model import Publication
 from .output import exclusive, write_atomic
 from .project import Project
 from .render import Labels, read_labels, render

@@ -7,6 +7,12 @@ from pathlib import Path
 
 from .diagnostics import fail
 
+# The id of a publication or a section: what a folder name and a URL fragment can both be.
+ID_PATTERN = r"[a-z0-9][a-z0-9-]{0,63}"
+# The papers a publication is printed on (the sheet of a handout; the sheet a booklet is
+# imposed on), with that sheet's size in points, landscape.
+PAPERS = {"a4": (841.89, 595.276), "letter": (792.0, 612.0)}
+
 
 @dataclass(frozen=True)
 class Project:

@@ -24,7 +24,7 @@ from .check import check
 from .diagnostics import Diagnostic, Location, PressrunError, fail, usage
 from .formats import read_formats
 from .images import SUFFIXES
-from .load import Publication
+from .model import Publication
 from .output import cannot_write, exclusive, write_atomic
 from .pipeline import produce
 from .project import Project, inside

@@ -20,7 +20,8 @@ from .csl import style_class
 from .diagnostics import Diagnostic, Location, PressrunError, did_you_mean, fail, shortened
 from .formats import Format
 from .images import SUFFIXES, data_url
-from .load import Publication, link_allowed
+from .markdown import link_allowed
+from .model import Publication
 from .project import Project
 from .sandbox import sandbox
 from .text import Text, csl_file

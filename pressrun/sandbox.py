@@ -11,13 +11,18 @@ import dataclasses
 import datetime
 import functools
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import jinja2
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from markupsafe import Markup
+
+if TYPE_CHECKING:
+    import jinja2
 
 # Plain values a template may use freely (the sandbox still guards their methods).
 PLAIN = (str, int, float, bool, type(None), list, tuple, dict, datetime.date, Markup)
+# The model classes templates may read: class -> its readable fields and methods. Kept apart
+# from Jinja2, so that the model is declared without importing it (a no-op build does not).
+READABLE: dict[type, frozenset[str]] = {}
 
 
 # The largest string or list a template may make by repetition, and the largest power.
@@ -25,34 +30,42 @@ MAX_REPEATED = 1_000_000
 MAX_EXPONENT = 64
 
 
-class Sandbox(ImmutableSandboxedEnvironment):
-    """Attributes are allowed by type: the fields (and listed methods) of the model classes
-    registered in `readable`, anything of plain values, nothing of any other object. `*` and
-    `**` cannot make values of gigabytes."""
+@functools.cache
+def _environment_class() -> type:
+    from jinja2.environment import TemplateModule
+    from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
-    readable: dict[type, frozenset[str]] = {}
-    intercepted_binops = frozenset(["*", "**"])
+    class Sandbox(ImmutableSandboxedEnvironment):
+        """Attributes are allowed by type: the fields (and listed methods) of the model
+        classes registered in `readable`, anything of plain values, nothing of any other
+        object. `*` and `**` cannot make values of gigabytes."""
 
-    def call_binop(self, context, operator, left, right):
-        if operator == "*":
-            sized, count = (left, right) if isinstance(right, int) else (right, left)
-            if (
-                isinstance(sized, str | list | tuple)
-                and isinstance(count, int)
-                and len(sized) * max(count, 0) > MAX_REPEATED
-            ):
-                raise SecurityError(f"repetition longer than {MAX_REPEATED:,}")
-        if operator == "**" and isinstance(right, int | float) and abs(right) > MAX_EXPONENT:
-            raise SecurityError(f"power larger than {MAX_EXPONENT}")
-        return super().call_binop(context, operator, left, right)
+        intercepted_binops = frozenset(["*", "**"])
 
-    def is_safe_attribute(self, obj, attr: str, value) -> bool:
-        if not super().is_safe_attribute(obj, attr, value):
-            return False
-        allowed = self.readable.get(type(obj))
-        if allowed is not None:
-            return attr in allowed
-        return isinstance(obj, PLAIN)
+        def call_binop(self, context, operator, left, right):
+            if operator == "*":
+                sized, count = (left, right) if isinstance(right, int) else (right, left)
+                if (
+                    isinstance(sized, str | list | tuple)
+                    and isinstance(count, int)
+                    and len(sized) * max(count, 0) > MAX_REPEATED
+                ):
+                    raise SecurityError(f"repetition longer than {MAX_REPEATED:,}")
+            if operator == "**" and isinstance(right, int | float) and abs(right) > MAX_EXPONENT:
+                raise SecurityError(f"power larger than {MAX_EXPONENT}")
+            return super().call_binop(context, operator, left, right)
+
+        def is_safe_attribute(self, obj, attr: str, value) -> bool:
+            if not super().is_safe_attribute(obj, attr, value):
+                return False
+            if isinstance(obj, TemplateModule):  # the macros of an imported template
+                return True
+            allowed = READABLE.get(type(obj))
+            if allowed is not None:
+                return attr in allowed
+            return isinstance(obj, PLAIN)
+
+    return Sandbox
 
 
 def readable(cls: type, *methods: str) -> type:
@@ -61,12 +74,13 @@ def readable(cls: type, *methods: str) -> type:
     fields = {f.name for f in dataclasses.fields(cls)}
     constants = {
         name
-        for name, value in vars(cls).items()
+        for klass in cls.__mro__
+        for name, value in vars(klass).items()
         if not name.startswith("_")
         and not callable(value)
         and not isinstance(value, property | functools.cached_property)
     }
-    Sandbox.readable[cls] = frozenset(fields | constants | set(methods))
+    READABLE[cls] = frozenset(fields | constants | set(methods))
     return cls
 
 
@@ -74,28 +88,31 @@ def sandbox(loader: jinja2.BaseLoader, cache: Path | None = None) -> jinja2.Envi
     """An environment: sandboxed, autoescaped, an undefined name an error; compiled templates
     kept in `cache` (a folder of their own: code compiled outside the sandbox is not safe in
     it)."""
-    return Sandbox(
+    import jinja2
+
+    return _environment_class()(
         loader=loader,
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
-        bytecode_cache=_BytecodeCache(str(cache)) if cache else None,
+        bytecode_cache=_bytecode_cache(str(cache)) if cache else None,
     )
 
 
-class _BytecodeCache(jinja2.FileSystemBytecodeCache):
+def _bytecode_cache(directory: str) -> jinja2.BytecodeCache:
     """Compiled templates kept on disk; a cache that cannot be written (a read-only output/,
     a full disk) only costs the compile next time."""
+    import jinja2
 
-    def __init__(self, directory: str):
-        with contextlib.suppress(OSError):
-            Path(directory).mkdir(parents=True, exist_ok=True)
-        super().__init__(directory)
+    class Cache(jinja2.FileSystemBytecodeCache):
+        def load_bytecode(self, bucket) -> None:
+            with contextlib.suppress(OSError):
+                super().load_bytecode(bucket)
 
-    def load_bytecode(self, bucket) -> None:
-        with contextlib.suppress(OSError):
-            super().load_bytecode(bucket)
+        def dump_bytecode(self, bucket) -> None:
+            with contextlib.suppress(OSError):
+                super().dump_bytecode(bucket)
 
-    def dump_bytecode(self, bucket) -> None:
-        with contextlib.suppress(OSError):
-            super().dump_bytecode(bucket)
+    with contextlib.suppress(OSError):
+        Path(directory).mkdir(parents=True, exist_ok=True)
+    return Cache(directory)

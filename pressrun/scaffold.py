@@ -6,7 +6,7 @@ import datetime
 import re
 
 from .diagnostics import did_you_mean, fail, usage
-from .project import Project
+from .project import ID_PATTERN, Project
 
 PUBLICATION = """\
 # {pub_id}: what this publication is, and how it is built.
@@ -109,7 +109,7 @@ def new(
 ) -> list[str]:
     """Create content/<pub_id>/ and return the files written (as the user reads them). A
     language with no label catalog gets one copied from `labels_from`, to translate."""
-    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,63}", pub_id):
+    if not re.fullmatch(ID_PATTERN, pub_id):
         raise usage(
             f"'{pub_id}' is not a valid publication id",
             "bad-value",

@@ -20,7 +20,7 @@ from . import csl, pandoc
 from .citations import READER, document, markdown_sources
 from .diagnostics import Diagnostic, Location, PressrunError, fail, shortened
 from .images import data_url
-from .load import Article, Inline, Publication
+from .model import Article, Inline, Publication
 from .sandbox import readable
 from .typography import french_spacing, join_calls, keep_ranges
 
@@ -36,18 +36,18 @@ class Text:
     """The HTML of every piece of an Article, with notes at their calls, and the bibliography."""
 
     lang: str
-    pieces: dict[Location, str]
+    pieces: list[str]  # in the order of Article.inlines(), by Inline.position
     bibliography: Markup
     note_style: bool
     warnings: list[Diagnostic] = field(default_factory=list)
 
     def block(self, inline: Inline) -> Markup:
         """The piece as block HTML (one or more <p>)."""
-        return Markup(self.pieces[inline.where])
+        return Markup(self.pieces[inline.position])
 
     def inline(self, inline: Inline) -> Markup:
         """The piece as inline HTML, for headings and titles."""
-        html = self.pieces[inline.where].strip()
+        html = self.pieces[inline.position].strip()
         if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
             html = html[3:-4]
         return Markup(html)
@@ -140,10 +140,10 @@ def text(pub: Publication, lang: str, csl_locale: str, french: bool = False) -> 
             "remove fenced-div lines (':::') from the text",
         )
     spacing = french_spacing if french else (lambda html: html)
-    pieces = {
-        inline.where: spacing(keep_ranges(join_calls(_inline_images(found[str(n)], pub, images))))
-        for n, inline in enumerate(inlines)
-    }
+    pieces = [
+        spacing(keep_ranges(join_calls(_inline_images(found[str(n)], pub, images))))
+        for n in range(len(inlines))
+    ]
     too_deep = [
         Diagnostic(
             inline.where,
@@ -153,7 +153,7 @@ def text(pub: Publication, lang: str, csl_locale: str, french: bool = False) -> 
             "write it with fewer levels",
         )
         for inline in inlines
-        if (depth := _depth(pieces[inline.where])) > MAX_DEPTH
+        if (depth := _depth(pieces[inline.position])) > MAX_DEPTH
     ]
     if too_deep:
         raise PressrunError(too_deep)

@@ -10,7 +10,7 @@ import pytest
 from pdf import info, page_texts, run
 
 from pressrun.impose import impose, saddle_stitch_order
-from pressrun.load import Imposition
+from pressrun.model import Imposition
 
 LANGS = ("en", "es")
 

@@ -7,7 +7,8 @@ from conftest import SAMPLE
 from PIL import Image
 
 from pressrun.diagnostics import PressrunError
-from pressrun.load import Figure, ListBlock, Notice, Paragraph, Quote, load
+from pressrun.load import load
+from pressrun.model import Figure, ListBlock, Notice, Paragraph, Quote
 
 
 def messages(exc_info) -> list[str]:

@@ -17,7 +17,7 @@ def notes(html: str) -> list[str]:
 
 
 def all_html(result, article) -> str:
-    return "\n".join(result.pieces[i.where] for i in article.inlines())
+    return "\n".join(result.pieces[i.position] for i in article.inlines())
 
 
 def test_one_markdown_document_per_language(project):
@@ -122,7 +122,7 @@ def test_style_by_path_relative_to_the_publication(project):
     assert csl_file(pub) == (pub.folder / "house.csl").resolve()
     assert (
         "(Slusser &amp; Triska, 1959, p. 49)"
-        in text(pub, "en", "en-US").pieces[pub.articles["en"].sections[0].blocks[0].text.where]
+        in text(pub, "en", "en-US").pieces[pub.articles["en"].sections[0].blocks[0].text.position]
     )
 
 
@@ -179,3 +179,23 @@ def test_the_bibliography_keeps_citeprocs_attribute_order_in_every_render(projec
     }
     assert len(tags) == 1
     assert 'data-entry-spacing="0" data-line-spacing="2"' in tags.pop()
+
+
+def test_a_paragraph_repeated_by_yaml_alias_gets_the_full_note_first(tmp_path):
+    """Pieces are kept by their place in reading order, not by where they are written: the
+    alias prints the paragraph again, and citeproc's first note (full) stays with the first."""
+    from conftest import mini_project
+
+    project = mini_project(tmp_path)
+    (project.content / "mini" / "en.yaml").write_text(
+        "title: Repeated\nsections:\n  - heading: Only\n    blocks:\n"
+        "      - &again Text with a citation [@doe2020, p. 3].\n"
+        "      - *again\n",
+        encoding="utf-8",
+    )
+    pub = load(project, "mini")
+    article = pub.articles["en"]
+    first, second = (block.text for block in article.sections[0].blocks)
+    result = text(pub, "en", "en-US")
+    assert "Jane Doe, <em>A Book</em> (2020), 3." in result.pieces[first.position]
+    assert "Doe, <em>A Book</em>, 3." in result.pieces[second.position]
