@@ -12,11 +12,11 @@ from html import escape
 from markupsafe import Markup
 
 from .diagnostics import Diagnostic, PressrunError, did_you_mean, usage
-from .formats import read_formats
+from .labels import labels_used, missing_labels, same_language_names
 from .load import load
 from .model import Article, Publication
 from .project import Project
-from .render import labels_used, missing_labels, read_labels, render, same_language_names
+from .render import render
 from .text import Text, csl_file
 
 # A check renders templates without asking pandoc (a process) for its version.
@@ -33,6 +33,7 @@ def select(project: Project, pub_ids: list[str] | None) -> list[Publication]:
                 "unknown-publication",
                 did_you_mean(pub_id, known) or f"known: {', '.join(known) or 'none'}",
             )
+    project.config  # noqa: B018 (read once here: a bad formats.yaml is reported once)
     publications, errors = [], []
     for pub_id in pub_ids or known:
         try:
@@ -53,7 +54,7 @@ def preview_text(article: Article) -> Text:
 def check(project: Project, pub_ids: list[str] | None = None) -> list[Publication]:
     """Validate the publications as a build would; raise PressrunError with every error."""
     publications = select(project, pub_ids)
-    formats = read_formats(project)
+    formats = project.config.formats
     errors: list[Diagnostic] = []
     used = labels_used(project, formats)
     incomplete = set()
@@ -85,7 +86,7 @@ def check(project: Project, pub_ids: list[str] | None = None) -> list[Publicatio
             if lang in incomplete:
                 continue
             try:
-                labels = read_labels(project, lang)
+                labels = project.config.labels(lang)
                 for name in pub.formats:
                     render(
                         project,

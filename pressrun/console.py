@@ -23,11 +23,7 @@ class LineReport(Report):
 
     def finished(self, made: Made) -> None:
         if not self.quiet:
-            pdfs = ", ".join(
-                f"output/{made.pub_id}/{name}"
-                for name in made.files
-                if name.endswith(".pdf") or name.endswith("index.html")
-            )
+            pdfs = ", ".join(f"output/{made.pub_id}/{name}" for name in made.listed)
             click.echo(f"built {pdfs} ({made.seconds:.2f} s)")
 
     def warn(self, diagnostic: Diagnostic) -> None:

@@ -24,6 +24,7 @@ from .archive import (
     read_json,
 )
 from .diagnostics import Diagnostic, Location, PressrunError, fail, shortened
+from .formats import archival
 from .project import Project, inside
 from .release import release, tool_lock
 from .sandbox import readable, sandbox
@@ -226,7 +227,7 @@ def embedded_sources(edition: Edition) -> dict[str, bytes]:
     pub = edition.manifest["publication"]
     for entry in edition.manifest["files"]:
         name = entry["path"]
-        if name.endswith(".pdf") and not name.endswith("-print.pdf"):
+        if archival(name):
             found = _attachments(edition.folder / name, pub)
             if found:
                 return found

@@ -2,17 +2,37 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
 from .archive import is_safe_path
-from .project import Project, inside
+from .project import PAPERS, Project, inside
 from .yamlnodes import YamlFile
 
-IMPOSITIONS = ("saddle-stitch",)
-MEDIA = ("print", "screen")
+
+@dataclass(frozen=True)
+class Output:
+    """One kind of file a format makes. The pipeline makes each kind by its `kind`."""
+
+    kind: str
+    file: str  # its path in the language's folder; {name} is the format's name
+    label: str | None = None  # the label of the web edition's link to it; None: no link
+    archival: bool = False  # a released edition holds it as PDF/A (and it is validated)
+    listed: bool = True  # the build names it as it is written
+    screen: bool = False  # made for a screen: notes numbered at the end, links to the PDFs
+
+
+PRINT = Output("print", "{name}.pdf", label="{name}", archival=True)
+SOURCE = Output("source", "{name}.html", listed=False)  # the HTML the PDF is typeset from
+IMPOSED = Output("imposed", "{name}-print.pdf", label="{name}-print")
+SCREEN = Output("screen", "index.html", screen=True)
+
+# What a format makes, by its medium (and its imposition, for print).
+MEDIA = {"print": (PRINT, SOURCE), "screen": (SCREEN,)}
+IMPOSITIONS = {"saddle-stitch": IMPOSED}
 
 
 @dataclass(frozen=True)
@@ -21,13 +41,31 @@ class Format:
     template: str
     stylesheets: tuple[str, ...]
     page_size: dict[str, str]  # paper name -> CSS page size
+    outputs: tuple[Output, ...] = MEDIA["print"]  # the first is the main file
     pages_multiple_of: int = 1
-    impose: str | None = None
-    medium: str = "print"  # "screen": HTML only, written as index.html
+    variables: dict = field(default_factory=dict)  # passed to its template as `variables`
 
     @property
     def on_screen(self) -> bool:
-        return self.medium == "screen"
+        return self.outputs[0].screen
+
+    def file(self, output: Output) -> str:
+        return output.file.format(name=self.name)
+
+    def labels(self) -> list[str]:
+        """The labels the web edition prints for links to this format's files."""
+        return [o.label.format(name=self.name) for o in self.outputs if o.label]
+
+
+OUTPUTS = (PRINT, SOURCE, IMPOSED, SCREEN)
+
+
+def archival(path: str) -> bool:
+    """Whether a file of an edition is one it keeps as PDF/A, by its name: the output whose
+    file name ends it (the longest, so that x-print.pdf is the print file, not x.pdf)."""
+    endings = {o.file.removeprefix("{name}"): o for o in OUTPUTS}
+    fits = [ending for ending in endings if path.endswith(ending)]
+    return bool(fits) and endings[max(fits, key=len)].archival
 
 
 def read_formats(project: Project) -> dict[str, Format]:
@@ -42,7 +80,7 @@ def read_formats(project: Project) -> dict[str, Format]:
         keys = f.mapping(
             node,
             required=("template", "stylesheets"),
-            optional=("page-size", "pages-multiple-of", "impose", "medium"),
+            optional=("page-size", "pages-multiple-of", "impose", "medium", "variables"),
             what=f"format '{name}'",
         )
         if "template" not in keys or "stylesheets" not in keys:
@@ -87,7 +125,7 @@ def read_formats(project: Project) -> dict[str, Format]:
             )
         sizes = {}
         if "page-size" in keys:
-            sizes = f.mapping(keys["page-size"], optional=("a4", "letter"), what="page-size")
+            sizes = f.mapping(keys["page-size"], optional=tuple(PAPERS), what="page-size")
         elif medium == "print":
             f.error(
                 node,
@@ -104,6 +142,7 @@ def read_formats(project: Project) -> dict[str, Format]:
                 "use a small whole number such as 4",
             )
             multiple = int(text or 1)
+        outputs = MEDIA.get(medium or "print", MEDIA["print"])
         impose = f.string(keys["impose"], "impose") if "impose" in keys else None
         if impose is not None and impose not in IMPOSITIONS:
             f.error(
@@ -112,17 +151,49 @@ def read_formats(project: Project) -> dict[str, Format]:
                 "bad-value",
                 f"use one of: {', '.join(IMPOSITIONS)}",
             )
+        elif impose is not None:
+            outputs += (IMPOSITIONS[impose],)
         formats[name] = Format(
             name,
             template,
             tuple(f.strings(keys["stylesheets"], "stylesheets")),
             {paper: f.string(size, "page size") or "" for paper, size in sizes.items()},
+            outputs,
             multiple,
-            impose,
-            medium or "print",
+            _variables(f, keys["variables"]) if "variables" in keys else {},
         )
     f.raise_errors()
     return formats
+
+
+def _variables(f: YamlFile, node) -> dict:
+    """A format's variables for its template: names, each with a plain YAML value (text, a
+    number, true or false, a list or a mapping of those)."""
+    if not isinstance(node, yaml.MappingNode):
+        f.error(node, "variables must be a mapping (name: value lines)", "wrong-type")
+        return {}
+    found = {}
+    for key_node, value in node.value:
+        name = getattr(key_node, "value", None)
+        if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z_]\w*", name, re.ASCII):
+            f.error(
+                key_node,
+                f"variable name '{name}' is not a name",
+                "bad-value",
+                "use letters, digits and _, starting with a letter",
+            )
+            continue
+        found[name] = _plain(value)
+    return found
+
+
+def _plain(node):
+    """A YAML node as a plain value (a format's variables are the project's own, trusted)."""
+    if isinstance(node, yaml.SequenceNode):
+        return [_plain(item) for item in node.value]
+    if isinstance(node, yaml.MappingNode):
+        return {getattr(k, "value", ""): _plain(v) for k, v in node.value}
+    return yaml.SafeLoader(" ").construct_object(node)
 
 
 def _names_a_file_in(folder: Path, name: str) -> bool:

@@ -14,7 +14,6 @@ from . import images, markdown
 from .citations import citation_keys, markdown_sources
 from .citations import cited as pandoc_cited
 from .diagnostics import Diagnostic, Location, PressrunError, did_you_mean, shortened
-from .formats import read_formats
 from .markdown import link_allowed
 from .model import (
     BLOCKS,
@@ -87,7 +86,7 @@ def _load(project: Project, pub_id: str) -> Publication:
         formats = _names(
             g,
             top["formats"],
-            list(read_formats(project)),
+            list(project.config.formats),
             "format",
             "add it to templates/formats.yaml",
         )

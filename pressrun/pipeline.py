@@ -11,18 +11,19 @@ import signal
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .check import check
 from .depends import digest, is_current, record
 from .diagnostics import Diagnostic, did_you_mean, usage
-from .formats import Format, read_formats
+from .formats import Format
 from .impose import impose
+from .labels import Labels
 from .model import Publication
 from .output import exclusive, write_atomic
 from .project import Project
-from .render import Labels, read_labels, render
+from .render import render
 from .text import Text, csl_file, text
 from .typeset import Archival, preload, typeset
 
@@ -37,6 +38,7 @@ class Made:
     files: dict[str, bytes]  # the PDF first
     seconds: float
     warnings: tuple[Diagnostic, ...] = ()  # what layout found (a note away from its call)
+    listed: tuple[str, ...] = ()  # the files a build names as it writes them
 
     @property
     def name(self) -> str:
@@ -82,7 +84,7 @@ def build(
     """
     report = report or Report()
     publications = {pub.id: pub for pub in check(project, pub_ids)}
-    all_formats = read_formats(project)
+    all_formats = project.config.formats
     for pub in publications.values():
         for diagnostic in pub.warnings:
             report.warn(diagnostic)  # with --strict this raises before anything is written
@@ -132,7 +134,7 @@ class Prepared:
 
 
 def prepare(project: Project, pub: Publication, lang: str) -> Prepared:
-    labels = read_labels(project, lang)
+    labels = project.config.labels(lang)
     french = labels.typography == "french"
     return Prepared(pub, labels, text(pub, lang, labels.csl_locale, french))
 
@@ -152,29 +154,53 @@ def prepare_all(
 def make(
     project: Project, prepared: Prepared, name: str, fmt: Format, archival: Archival | None = None
 ) -> Made:
-    """One output in memory: render, typeset, and impose if the format asks for it."""
+    """One output in memory: render, then each file of the format's outputs, in order."""
     started = time.perf_counter()
     pub, lang = prepared.pub, prepared.labels.lang
     html = render(project, pub, prepared.text, prepared.labels, fmt)
-    if fmt.on_screen:
-        files = {f"{lang}/index.html": html.encode("utf-8")}
-        return Made(pub.id, lang, name, files, time.perf_counter() - started)
-    asker = functools.partial(_asker, project, fmt)
-    warnings: list[Diagnostic] = []
-    pdf = typeset(
-        html,
-        project.root,
-        f"{pub.id}/{lang}/{name}",
-        fmt.pages_multiple_of,
-        archival,
-        asker,
-        warnings,
-    )
-    files = {f"{lang}/{name}.pdf": pdf, f"{lang}/{name}.html": html.encode("utf-8")}
-    if fmt.impose == "saddle-stitch":
-        files[f"{lang}/{name}-print.pdf"] = impose(pdf, pub.paper, pub.imposition)
+    step = Step(project, pub, f"{pub.id}/{lang}/{name}", fmt, html, archival)
+    for output in fmt.outputs:
+        step.made[output.kind] = MAKERS[output.kind](step)
+    files = {f"{lang}/{fmt.file(o)}": step.made[o.kind] for o in fmt.outputs}
+    listed = tuple(f"{lang}/{fmt.file(o)}" for o in fmt.outputs if o.listed)
     seconds = time.perf_counter() - started
-    return Made(pub.id, lang, name, files, seconds, tuple(warnings))
+    return Made(pub.id, lang, name, files, seconds, tuple(step.warnings), listed)
+
+
+@dataclass
+class Step:
+    """What the makers of one format's files share: its HTML, and the files made so far."""
+
+    project: Project
+    pub: Publication
+    name: str  # pub/lang/format, as messages name the output
+    fmt: Format
+    html: str
+    archival: Archival | None
+    made: dict[str, bytes] = field(default_factory=dict)  # output kind -> bytes
+    warnings: list[Diagnostic] = field(default_factory=list)
+
+
+def _typeset(step: Step) -> bytes:
+    asker = functools.partial(_asker, step.project, step.fmt)
+    return typeset(
+        step.html,
+        step.project.root,
+        step.name,
+        step.fmt.pages_multiple_of,
+        step.archival,
+        asker,
+        step.warnings,
+    )
+
+
+# How each kind of output (formats.OUTPUTS) is made.
+MAKERS: dict[str, Callable[[Step], bytes]] = {
+    "screen": lambda step: step.html.encode("utf-8"),
+    "source": lambda step: step.html.encode("utf-8"),
+    "print": _typeset,
+    "imposed": lambda step: impose(step.made["print"], step.pub.paper, step.pub.imposition),
+}
 
 
 def _asker(project: Project, fmt: Format, url: str) -> str | None:

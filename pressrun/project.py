@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .diagnostics import fail
+
+if TYPE_CHECKING:
+    from .config import Config
 
 # The id of a publication or a section: what a folder name and a URL fragment can both be.
 ID_PATTERN = r"[a-z0-9][a-z0-9-]{0,63}"
@@ -33,6 +38,14 @@ class Project:
     @property
     def output(self) -> Path:
         return self.root / "output"
+
+    @functools.cached_property
+    def config(self) -> Config:
+        """Its formats and label catalogs, read on first use: once per Project (a command
+        makes one; a watch makes one per rebuild, so that edits are seen)."""
+        from .config import configure
+
+        return configure(self)
 
     def display(self, path: Path) -> str:
         """A path as the user should read it in messages: relative to the project."""

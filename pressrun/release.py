@@ -22,7 +22,7 @@ from pathlib import Path
 from .archive import CHECKSUMS, LOCK, MANIFEST, SIGNATURE, checksum_lines
 from .check import check
 from .diagnostics import Diagnostic, Location, PressrunError, fail, usage
-from .formats import read_formats
+from .formats import archival
 from .images import SUFFIXES
 from .model import Publication
 from .output import cannot_write, exclusive, write_atomic
@@ -131,7 +131,7 @@ def release(
     )
     made_from = sources(project, pub)
     archival = Archival(made_from, date)
-    formats = read_formats(project)
+    formats = project.config.formats
     files: dict[str, bytes] = {}
     for lang in pub.languages:
         for made in produce(project, pub, lang, pub.formats, formats, warn, archival):
@@ -180,7 +180,7 @@ def _validate_pdfa(files: dict[str, bytes], pub: Publication) -> None:
     images = [p.name for p in pub.files if p.suffix.lower() in SUFFIXES]
     problems = []
     for name, data in files.items():
-        if name.endswith(".pdf") and not name.endswith("-print.pdf"):
+        if archival(name):
             report = validate_written(io.BytesIO(data), "3b")
             problems += [
                 Diagnostic(

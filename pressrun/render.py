@@ -5,108 +5,26 @@ from __future__ import annotations
 import datetime
 import functools
 import re
-from dataclasses import dataclass
 from html import escape
 from importlib import metadata
 from pathlib import Path
 
 import jinja2
-import yaml
 from babel.dates import format_date
 from jinja2.sandbox import SecurityError
 
 from . import __version__
 from .csl import style_class
-from .diagnostics import Diagnostic, Location, PressrunError, did_you_mean, fail, shortened
+from .diagnostics import Diagnostic, Location, PressrunError, fail, shortened
 from .formats import Format
 from .images import SUFFIXES, data_url
+from .labels import Labels
 from .markdown import link_allowed
 from .model import Publication
 from .project import Project
 from .sandbox import sandbox
 from .text import Text, csl_file
 from .typography import FOOTNOTE, closing_span
-from .yamlnodes import YamlFile
-
-TYPOGRAPHIES = ("french",)
-CSL_LOCALE = re.compile(r"[a-z]{2,3}(-[A-Z]{2})?")
-
-
-@dataclass(frozen=True)
-class Labels:
-    """What the templates print in one language, and the locales for citations and dates."""
-
-    lang: str
-    csl_locale: str
-    date_locale: str
-    words: dict[str, str]
-    typography: str = ""  # "french": no-break spaces before : ; ? ! and inside « »
-
-
-def read_labels(project: Project, lang: str) -> Labels:
-    """The label catalog of `lang`. A run reads each catalog once (check, every format and
-    the web edition's language switch ask for it), and again only once the file changed."""
-    path = project.templates / "labels" / f"{lang}.yaml"
-    try:
-        stat = path.stat()
-    except OSError:
-        return _read_labels(path, project.display(path), lang, (0, 0))
-    return _read_labels(path, project.display(path), lang, (stat.st_mtime_ns, stat.st_size))
-
-
-@functools.lru_cache(maxsize=64)
-def _read_labels(path: Path, display: str, lang: str, version: tuple[int, int]) -> Labels:
-    f = YamlFile(path, display)
-    keys = f.mapping(
-        f.root,
-        required=("csl-locale", "date-locale", "labels"),
-        optional=("typography",),
-        what="a label catalog",
-    )
-    typography = f.string(keys["typography"], "typography") if "typography" in keys else ""
-    if typography and typography not in TYPOGRAPHIES:
-        f.error(
-            keys["typography"],
-            f"unknown typography '{typography}'",
-            "bad-value",
-            f"use one of: {', '.join(TYPOGRAPHIES)}, or leave it out",
-        )
-    words = {}
-    if "labels" in keys:
-        node = keys["labels"]
-        if isinstance(node, yaml.MappingNode):
-            for key_node, value_node in node.value:
-                words[key_node.value] = f.string(value_node, f"label '{key_node.value}'") or ""
-        else:
-            f.error(node, "labels must be a mapping", "wrong-type")
-    csl = f.string(keys["csl-locale"], "csl-locale") if "csl-locale" in keys else ""
-    if csl and not CSL_LOCALE.fullmatch(csl):
-        f.error(
-            keys["csl-locale"],
-            f"csl-locale '{shortened(csl, 40)}' is not a locale name",
-            "bad-locale",
-            "write a language and region such as es-ES",
-        )
-    dates = f.string(keys["date-locale"], "date-locale") if "date-locale" in keys else ""
-    if dates and not _babel_locale(dates):
-        f.error(
-            keys["date-locale"],
-            f"date-locale '{shortened(dates, 40)}' is not a locale Babel knows",
-            "bad-locale",
-            "write a language code such as es, or es_MX",
-        )
-    f.raise_errors()
-    return Labels(lang, csl or "", dates or "", words, typography or "")
-
-
-def _babel_locale(name: str) -> bool:
-    """A locale Babel has data for (its file only is looked at: loading it costs a no-op
-    build tens of milliseconds)."""
-    from babel import localedata
-
-    if not re.fullmatch(r"[a-z]{2,3}([_-][A-Za-z0-9]{2,8})*", name):
-        return False
-    return localedata.exists(name.replace("-", "_"))
 
 
 @functools.cache
@@ -155,13 +73,11 @@ def render(
         "bibliography_title": bibliography_title(pub, labels),
         "image_url": functools.partial(_image_url, project, set(pub.files), preview),
         "long_date": functools.partial(_long_date, labels.date_locale),
+        "variables": fmt.variables,
+        "downloads": _downloads(project, pub),
     }
     if fmt.on_screen:
-        context["language_names"] = {
-            lang: read_labels(project, lang).words.get("language-name", lang)
-            for lang in pub.languages
-        }
-        context["print_files"] = _print_files(project, pub)
+        context["language_names"] = project.config.language_names(pub.languages)
     try:
         env = environment(project.templates, project.output / ".cache" / "templates-sandboxed")
         html = env.get_template(fmt.template).render(context)
@@ -211,100 +127,6 @@ def render(
 ADDRESS = re.compile(r"""\s(?:href|src)\s*=\s*["']([^"']*)["']""", re.I)
 
 
-# t.key and t["key"] in a template (read with a pattern: parsing every template would cost a
-# no-op build tens of milliseconds).
-LABEL_USE = re.compile(r"""(?<![\w.])t(?:\.([A-Za-z_][\w]*)|\[\s*["']([^"']+)["']\s*\])""")
-# Labels that pressrun's code (not a template) prints.
-CODE_LABELS = ("bibliography", "references", "works-cited", "notes", "language-name")
-
-
-def same_language_names(project: Project, langs: list[str]) -> list[Diagnostic]:
-    """A warning for a catalog whose language name is another's: it is still untranslated
-    (the web edition's language switch would read "English | English"). Of two catalogs
-    with one name, the one that name is not the language's own name for itself is blamed."""
-    names = {lang: read_labels(project, lang).words.get("language-name", "") for lang in langs}
-    found = []
-    for lang, name in names.items():
-        others = [other for other in langs if other != lang and names[other] == name]
-        if others and name.casefold() != _endonym(lang).casefold():
-            path = project.templates / "labels" / f"{lang}.yaml"
-            found.append(
-                Diagnostic(
-                    Location(project.display(path)),
-                    f"language-name '{name}' is also {others[0]}'s: this catalog is not "
-                    "translated yet",
-                    "untranslated-labels",
-                    "translate its labels, language-name first",
-                    severity="warning",
-                )
-            )
-    return found
-
-
-def _endonym(lang: str) -> str:
-    from babel import Locale, UnknownLocaleError
-
-    try:
-        return Locale.parse(lang).get_display_name(lang) or lang
-    except (UnknownLocaleError, ValueError):
-        return lang
-
-
-def labels_used(project: Project, formats: dict[str, Format]) -> dict[str, Location]:
-    """Every label the templates print (t.key, t["key"], and a label per print file the web
-    edition links to), with the first template line that prints it."""
-    found: dict[str, Location] = {}
-    for path in sorted(project.templates.glob("*.html")):
-        text = path.read_text(encoding="utf-8")
-        for match in LABEL_USE.finditer(text):
-            line = text.count("\n", 0, match.start()) + 1
-            found.setdefault(
-                match.group(1) or match.group(2), Location(project.display(path), line, 1)
-            )
-    formats_file = Location(project.display(project.templates / "formats.yaml"))
-    for name, fmt in formats.items():
-        if fmt.on_screen:
-            continue
-        found.setdefault(name, formats_file)
-        if fmt.impose:
-            found.setdefault(f"{name}-print", formats_file)
-    for key in CODE_LABELS:
-        found.setdefault(key, Location("pressrun itself"))
-    return found
-
-
-def missing_labels(project: Project, lang: str, used: dict[str, Location]) -> list[Diagnostic]:
-    """An error for each label the templates print that the catalog of `lang` lacks, and a
-    warning for each label it has that nothing prints."""
-    path = project.templates / "labels" / f"{lang}.yaml"
-    f = YamlFile(path, project.display(path))
-    keys = f.mapping(f.root, optional=("csl-locale", "date-locale", "labels", "typography"))
-    node = keys.get("labels")
-    have = {k.value for k, _ in node.value} if isinstance(node, yaml.MappingNode) else set()
-    where = f.where(node) if node is not None else f.where(f.root)
-    found = [
-        Diagnostic(
-            where,
-            f"label '{key}' is missing (printed by {used[key]})",
-            "missing-label",
-            " ".join(filter(None, [f"add '{key}: …' under labels:", did_you_mean(key, have)])),
-        )
-        for key in sorted(set(used) - have)
-    ]
-    for key_node, _ in node.value if isinstance(node, yaml.MappingNode) else []:
-        if key_node.value not in used:
-            found.append(
-                Diagnostic(
-                    f.where(key_node),
-                    f"label '{key_node.value}' is printed by no template",
-                    "unused-label",
-                    did_you_mean(key_node.value, used) or "remove it, or use it",
-                    severity="warning",
-                )
-            )
-    return found
-
-
 def bibliography_title(pub: Publication, labels: Labels) -> str:
     """The bibliography's heading: the publication's own, else the one its style calls for
     (notes: a bibliography; author-date and numeric: references; MLA: works cited)."""
@@ -333,18 +155,16 @@ def _long_date(locale: str, day) -> str:
     return format_date(day, format="long", locale=locale)
 
 
-def _print_files(project: Project, pub: Publication) -> list[str]:
-    """The PDFs a screen edition links to: each print format, and its print file if imposed."""
-    from .formats import read_formats
-
-    formats = read_formats(project)
-    names = []
-    for name in pub.formats:
-        if not formats[name].on_screen:
-            names.append(name)
-            if formats[name].impose:
-                names.append(f"{name}-print")
-    return names
+def _downloads(project: Project, pub: Publication) -> list[dict[str, str]]:
+    """The files a screen edition links to, each with the key of its label: every output of
+    the publication's formats that has a label (a PDF, a print file)."""
+    formats = project.config.formats
+    return [
+        {"file": formats[name].file(output), "label": output.label.format(name=name)}
+        for name in pub.formats
+        for output in formats[name].outputs
+        if output.label
+    ]
 
 
 NOTES_PLACE = "<!--pressrun:notes-->"

@@ -23,7 +23,8 @@ def build_once(
     """One incremental build; a user error is printed, not raised."""
     started = time.perf_counter()
     try:
-        made = build(project, pub_ids, report=report)
+        # A new Project: its configuration (formats, labels) is read again, edits included.
+        made = build(Project(project.root), pub_ids, report=report)
     except PressrunError as exc:
         count = len(exc.diagnostics)
         say(f"{exc}\n{count} error{'s' if count != 1 else ''}; watching for the fix")

@@ -7,8 +7,9 @@ from conftest import SAMPLE
 
 from pressrun.diagnostics import PressrunError
 from pressrun.formats import read_formats
+from pressrun.labels import read_labels
 from pressrun.load import load
-from pressrun.render import read_labels, render
+from pressrun.render import render
 from pressrun.text import text
 
 

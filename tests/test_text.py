@@ -142,7 +142,8 @@ def test_the_bibliography_heading_follows_the_style(tmp_path, style, override, h
     from conftest import mini_project
 
     from pressrun.check import check
-    from pressrun.render import bibliography_title, read_labels
+    from pressrun.labels import read_labels
+    from pressrun.render import bibliography_title
 
     project = mini_project(tmp_path / "p")
     meta = project.content / "mini" / "publication.yaml"
