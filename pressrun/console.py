@@ -45,20 +45,21 @@ class BarReport(LineReport):
         )
         self.tasks = {name: self.progress.add_task(name, total=1) for name in todo}
         self.progress.start()
+        # Warnings print above the bar while it runs (once: the sink prints, nothing else).
+        self.shown_before = self.warnings.show
+        self.warnings.show = lambda text: self.progress.console.print(
+            text, markup=False, highlight=False
+        )
 
     def finished(self, made: Made) -> None:
         self.progress.update(
             self.tasks[made.name], completed=1, description=f"{made.name} ({made.seconds:.2f} s)"
         )
 
-    def warn(self, diagnostic: Diagnostic) -> None:
-        if hasattr(self, "progress"):
-            self.progress.console.print(str(diagnostic), markup=False, highlight=False)
-        self.warnings(diagnostic)
-
     def close(self) -> None:
         if hasattr(self, "progress"):
             self.progress.stop()
+            self.warnings.show = self.shown_before
 
 
 def report_for(warnings: Warnings, quiet: bool) -> LineReport:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import sys
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 
@@ -91,14 +92,17 @@ def did_you_mean(word: str, choices) -> str:
 
 
 class Warnings:
-    """Prints and counts warnings; with --strict the first one stops the run as an error."""
+    """The run's one sink for warnings, passed down to every stage: it counts them and shows
+    each once (`show` is where: stderr, or above a progress bar); with --strict the first
+    one stops the run as an error."""
 
     def __init__(self, strict: bool):
         self.strict = strict
         self.count = 0
+        self.show: Callable[[str], object] = lambda text: print(text, file=sys.stderr)
 
     def __call__(self, diagnostic: Diagnostic) -> None:
         if self.strict:
             raise PressrunError([replace(diagnostic, severity="error")])
         self.count += 1
-        print(diagnostic, file=sys.stderr)
+        self.show(str(diagnostic))

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import build as cli_module
+from pressrun import cli as cli_module
 from pressrun.archive import checksum_lines
 from pressrun.pipeline import build
 from pressrun.project import Project

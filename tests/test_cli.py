@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import SAMPLE
 
-import build as cli_module
+from pressrun import cli as cli_module
 
 
 def run(*args: str):

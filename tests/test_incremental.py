@@ -10,11 +10,11 @@ import pytest
 from click.testing import CliRunner
 from conftest import ROOT, SAMPLE, copy_project
 
-import build as cli_module
 import pressrun.pandoc
 import pressrun.pipeline
 import pressrun.render
 import pressrun.text
+from pressrun import cli as cli_module
 from pressrun.pipeline import Report, build
 
 

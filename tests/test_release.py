@@ -16,7 +16,7 @@ from conftest import ROOT, SAMPLE, copy_project, rehash
 from pdf import info, run
 from pikepdf.pdfa import validate_written
 
-import build as cli_module
+from pressrun import cli as cli_module
 
 VERSION = "1.0.0"
 PDFA = ["en/handout.pdf", "en/booklet.pdf", "es/handout.pdf", "es/booklet.pdf"]

@@ -20,7 +20,7 @@ from conftest import ROOT, SAMPLE, copy_project, mini_project
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import build as cli_module
+from pressrun import cli as cli_module
 from pressrun.check import check
 from pressrun.diagnostics import PressrunError
 from pressrun.pipeline import build

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from conftest import SECOND
 from pdf import fonts, info, note_pages, page_texts
 
-import build as cli_module
+from pressrun import cli as cli_module
 
 LANGS = ("en", "fr")
 
