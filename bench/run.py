@@ -25,11 +25,11 @@ sys.path[:0] = [str(ROOT), str(HERE)]
 import footnotes  # noqa: E402
 import synthetic  # noqa: E402
 
+from pressrun.csl import csl_file  # noqa: E402
 from pressrun.load import load  # noqa: E402
 from pressrun.model import ListBlock, Notice, Paragraph, Quote  # noqa: E402
 from pressrun.pandoc import path as pandoc_path  # noqa: E402
 from pressrun.project import Project  # noqa: E402
-from pressrun.text import csl_file  # noqa: E402
 
 SAMPLE = "soviet-japanese-basic-convention"
 PYTHON = sys.executable

@@ -8,6 +8,7 @@ and syntax errors show up with their template line).
 from __future__ import annotations
 
 from html import escape
+from typing import TYPE_CHECKING
 
 from markupsafe import Markup
 
@@ -16,8 +17,10 @@ from .labels import labels_used, missing_labels, same_language_names
 from .load import load
 from .model import Article, Publication
 from .project import Project
-from .render import render
-from .text import Text, csl_file
+
+if TYPE_CHECKING:
+    from .text import Text
+from .csl import csl_file
 
 # A check renders templates without asking pandoc (a process) for its version.
 PREVIEW_TOOLS = {"pressrun": "0", "weasyprint": "0", "pandoc": "0"}
@@ -47,17 +50,25 @@ def select(project: Project, pub_ids: list[str] | None) -> list[Publication]:
 
 def preview_text(article: Article) -> Text:
     """The article's text as it was written, escaped: enough to render every template."""
+    from .text import Text
+
     pieces = [f"<p>{escape(inline.source)}</p>" for inline in article.inlines()]
     return Text(article.lang, pieces, Markup(""), note_style=True)
 
 
 def check(project: Project, pub_ids: list[str] | None = None) -> list[Publication]:
     """Validate the publications as a build would; raise PressrunError with every error."""
+    publications = check_sources(project, pub_ids)
+    check_templates(project, publications)
+    return publications
+
+
+def check_sources(project: Project, pub_ids: list[str] | None = None) -> list[Publication]:
+    """The publications, loaded and validated, with their styles and label catalogs: all of
+    check but rendering the templates (which a build does only when it has work to do)."""
     publications = select(project, pub_ids)
-    formats = project.config.formats
     errors: list[Diagnostic] = []
-    used = labels_used(project, formats)
-    incomplete = set()
+    used = labels_used(project, project.config.formats)
     langs = sorted({lang for pub in publications for lang in pub.languages})
     label_warnings = []
     for lang in langs:
@@ -66,11 +77,8 @@ def check(project: Project, pub_ids: list[str] | None = None) -> list[Publicatio
         except PressrunError as exc:
             found = exc.diagnostics
         label_warnings += [d for d in found if d.severity == "warning"]
-        missing = [d for d in found if d.severity == "error"]
-        if missing:
-            errors += missing
-            incomplete.add(lang)  # its templates are not rendered: the catalog is at fault
-    if not incomplete:
+        errors += [d for d in found if d.severity == "error"]
+    if not errors:
         try:
             label_warnings += same_language_names(project, langs)
         except PressrunError as exc:
@@ -82,9 +90,19 @@ def check(project: Project, pub_ids: list[str] | None = None) -> list[Publicatio
             csl_file(pub)
         except PressrunError as exc:
             errors += exc.diagnostics
+    if errors:
+        raise PressrunError(_unique(errors))
+    return publications
+
+
+def check_templates(project: Project, publications: list[Publication]) -> None:
+    """Render every template of every publication, language and format with the raw text
+    (no pandoc): an undefined variable or a syntax error shows with its template line."""
+    from .render import render
+
+    errors: list[Diagnostic] = []
+    for pub in publications:
         for lang in pub.languages:
-            if lang in incomplete:
-                continue
             try:
                 labels = project.config.labels(lang)
                 for name in pub.formats:
@@ -93,7 +111,7 @@ def check(project: Project, pub_ids: list[str] | None = None) -> list[Publicatio
                         pub,
                         preview_text(pub.articles[lang]),
                         labels,
-                        formats[name],
+                        project.config.formats[name],
                         tools=PREVIEW_TOOLS,
                         preview=True,
                     )
@@ -101,7 +119,6 @@ def check(project: Project, pub_ids: list[str] | None = None) -> list[Publicatio
                 errors += exc.diagnostics
     if errors:
         raise PressrunError(_unique(errors))
-    return publications
 
 
 def _unique(diagnostics: list[Diagnostic]) -> list[Diagnostic]:

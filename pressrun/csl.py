@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from html import unescape
 from pathlib import Path
+from typing import TYPE_CHECKING
 from xml.etree import ElementTree
 from xml.etree.ElementTree import Element, ParseError
 
@@ -23,6 +24,9 @@ from defusedxml.ElementTree import fromstring
 
 from .diagnostics import Location, did_you_mean, fail, shortened
 from .project import inside
+
+if TYPE_CHECKING:
+    from .model import Publication
 
 CSL_NS = "{http://purl.org/net/xbiblio/csl}"
 MAX_STYLE_BYTES = 1024 * 1024  # the largest styles of the repository are about 200 KB
@@ -288,3 +292,8 @@ def _read(path: Path, display: str) -> Element:
             "give a .csl file from the CSL repository or written for it",
         )
     return root
+
+
+def csl_file(pub: Publication) -> Path:
+    """The independent CSL style the publication's text is formatted with."""
+    return resolve(pub.style, pub.folder, pub.folder_display, pub.style_where)

@@ -13,19 +13,23 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .check import check
+from .check import check_sources, check_templates
+from .csl import csl_file
 from .depends import digest, is_current, record
 from .diagnostics import Diagnostic, did_you_mean, usage
 from .formats import Format
-from .impose import impose
-from .labels import Labels
 from .model import Publication
 from .output import exclusive, write_atomic
 from .project import Project
-from .render import render
-from .text import Text, csl_file, text
-from .typeset import Archival, preload, typeset
+
+# The stages that make outputs are imported when there is one to make: a build with nothing
+# to do loads no typesetter, no templates, no PDF library.
+if TYPE_CHECKING:
+    from .labels import Labels
+    from .text import Text
+    from .typeset import Archival
 
 
 @dataclass(frozen=True)
@@ -83,7 +87,7 @@ def build(
     file is replaced whole.
     """
     report = report or Report()
-    publications = {pub.id: pub for pub in check(project, pub_ids)}
+    publications = {pub.id: pub for pub in check_sources(project, pub_ids)}
     all_formats = project.config.formats
     for pub in publications.values():
         for diagnostic in pub.warnings:
@@ -103,6 +107,10 @@ def build(
                         digests[name] = value
                 if digests:
                     tasks.append(Task(pub.id, lang, digests))
+        if tasks:  # the templates of what is to be built render, before anything is written
+            check_templates(
+                project, list({t.pub_id: publications[t.pub_id] for t in tasks}.values())
+            )
         report.planned([f"{t.pub_id}/{t.lang}/{n}" for t in tasks for n in t.digests], current)
         prepared = prepare_all(project, publications, tasks)
         for diagnostic in (d for p in prepared for d in p.text.warnings):
@@ -134,6 +142,8 @@ class Prepared:
 
 
 def prepare(project: Project, pub: Publication, lang: str) -> Prepared:
+    from .text import text
+
     labels = project.config.labels(lang)
     french = labels.typography == "french"
     return Prepared(pub, labels, text(pub, lang, labels.csl_locale, french))
@@ -145,6 +155,8 @@ def prepare_all(
     """The pandoc calls run side by side (they are processes) while WeasyPrint loads here."""
     if not tasks:
         return []
+    from .typeset import preload
+
     with ThreadPoolExecutor(max_workers=min(len(tasks), os.cpu_count() or 1)) as threads:
         futures = [threads.submit(prepare, project, publications[t.pub_id], t.lang) for t in tasks]
         preload()
@@ -155,6 +167,8 @@ def make(
     project: Project, prepared: Prepared, name: str, fmt: Format, archival: Archival | None = None
 ) -> Made:
     """One output in memory: render, then each file of the format's outputs, in order."""
+    from .render import render
+
     started = time.perf_counter()
     pub, lang = prepared.pub, prepared.labels.lang
     html = render(project, pub, prepared.text, prepared.labels, fmt)
@@ -182,6 +196,8 @@ class Step:
 
 
 def _typeset(step: Step) -> bytes:
+    from .typeset import typeset
+
     asker = functools.partial(_asker, step.project, step.fmt)
     return typeset(
         step.html,
@@ -194,12 +210,18 @@ def _typeset(step: Step) -> bytes:
     )
 
 
+def _impose(step: Step) -> bytes:
+    from .impose import impose
+
+    return impose(step.made["print"], step.pub.paper, step.pub.imposition)
+
+
 # How each kind of output (formats.OUTPUTS) is made.
 MAKERS: dict[str, Callable[[Step], bytes]] = {
     "screen": lambda step: step.html.encode("utf-8"),
     "source": lambda step: step.html.encode("utf-8"),
     "print": _typeset,
-    "imposed": lambda step: impose(step.made["print"], step.pub.paper, step.pub.imposition),
+    "imposed": _impose,
 }
 
 

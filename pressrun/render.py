@@ -14,7 +14,7 @@ from babel.dates import format_date
 from jinja2.sandbox import SecurityError
 
 from . import __version__
-from .csl import style_class
+from .csl import csl_file, style_class
 from .diagnostics import Diagnostic, Location, PressrunError, fail, shortened
 from .formats import Format
 from .images import SUFFIXES, data_url
@@ -23,7 +23,7 @@ from .markdown import link_allowed
 from .model import Publication
 from .project import Project
 from .sandbox import sandbox
-from .text import Text, csl_file
+from .text import Text
 from .typography import FOOTNOTE, closing_span
 
 

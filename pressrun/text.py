@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from . import csl, pandoc
 from .citations import READER, document, markdown_sources
+from .csl import csl_file
 from .diagnostics import Diagnostic, Location, PressrunError, fail, shortened
 from .images import data_url
 from .model import Article, Inline, Publication
@@ -84,11 +85,6 @@ def _depth(html: str) -> int:
 def markdown_document(article: Article, token: str) -> str:
     """One Markdown document: each piece in a div #pr-TOKEN-N, then the bibliography's place."""
     return document(markdown_sources(article.inlines()), token)
-
-
-def csl_file(pub: Publication) -> Path:
-    """The independent CSL style the publication's text is formatted with."""
-    return csl.resolve(pub.style, pub.folder, pub.folder_display, pub.style_where)
 
 
 def text(pub: Publication, lang: str, csl_locale: str, french: bool = False) -> Text:

@@ -7,9 +7,10 @@ import re
 import pytest
 from conftest import SAMPLE
 
+from pressrun.csl import csl_file
 from pressrun.diagnostics import PressrunError
 from pressrun.load import load
-from pressrun.text import csl_file, markdown_document, text
+from pressrun.text import markdown_document, text
 
 
 def notes(html: str) -> list[str]:
