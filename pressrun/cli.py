@@ -169,11 +169,14 @@ def check(ctx, publications, strict, list_uncited):
 @click.pass_context
 def release(ctx, publication, version, key, strict):
     """Freeze an edition of PUBLICATION in output/editions/<pub>/<version>/ (PDF/A-3b)."""
+    from .editions import write_index
+    from .release import editions_root
     from .release import release as run_release
 
     project = project_of(ctx)
     started = time.perf_counter()
     folder = run_release(project, publication, version, warn=Warnings(strict), key=key)
+    write_index(editions_root(project))
     files = sum(1 for p in folder.rglob("*") if p.is_file())
     click.echo(
         f"released {project.display(folder)}: {files} files in "
@@ -252,7 +255,7 @@ def reproduce(edition):
         raise UserError(
             f"{len(result.differing)} file(s) of {result.edition.name} differ from their rebuild"
         )
-    count = len(result.edition.manifest["files"])
+    count = len(result.edition.manifest.files)
     click.echo(f"reproduced {result.edition.name}: {count} files identical ({elapsed:.2f} s)")
 
 
@@ -260,11 +263,11 @@ def reproduce(edition):
 @click.pass_context
 def editions(ctx):
     """List the released editions and write output/editions/index.html."""
-    from .editions import all_editions, read_edition
-    from .release import editions_root, write_index
+    from .editions import all_editions, read_edition, write_index
+    from .release import editions_root
 
     root = editions_root(project_of(ctx))
-    damaged = []
+    damaged: list = []
     for folder in all_editions(root):
         try:
             manifest = read_edition(folder).manifest
@@ -272,8 +275,8 @@ def editions(ctx):
             damaged += exc.diagnostics
             continue
         click.echo(
-            f"{manifest['publication']} {manifest['version']} ({manifest['date']}): "
-            f"{len(manifest['files'])} files"
+            f"{manifest.publication} {manifest.version} ({manifest.date}): "
+            f"{len(manifest.files)} files"
         )
     if root.is_dir():
         write_index(root)

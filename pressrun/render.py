@@ -6,14 +6,13 @@ import datetime
 import functools
 import re
 from html import escape
-from importlib import metadata
 from pathlib import Path
 
 import jinja2
 from babel.dates import format_date
 from jinja2.sandbox import SecurityError
 
-from . import __version__
+from .archive import tool_versions
 from .csl import csl_file, style_class
 from .diagnostics import Diagnostic, Location, PressrunError, fail, shortened
 from .formats import Format
@@ -32,18 +31,6 @@ def environment(templates: Path, cache: Path) -> jinja2.Environment:
     """One environment per templates folder: templates compile once per process (and reload
     on change), and their compiled code is kept in `cache` for the next run."""
     return sandbox(jinja2.FileSystemLoader(templates), cache)
-
-
-@functools.cache
-def tool_versions() -> dict[str, str]:
-    """The versions printed in colophons (and, later, locked into editions)."""
-    from .pandoc import version as pandoc_version
-
-    return {
-        "pressrun": __version__,
-        "weasyprint": metadata.version("weasyprint"),
-        "pandoc": pandoc_version(),
-    }
 
 
 def render(

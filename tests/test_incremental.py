@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import ROOT, SAMPLE, copy_project
 
+import pressrun.archive
 import pressrun.pandoc
 import pressrun.render
 import pressrun.text
@@ -54,7 +55,7 @@ def test_noop_build_runs_no_pandoc_and_no_layout(built, monkeypatch):
     monkeypatch.setattr(pressrun.typeset, "typeset", forbidden)
     monkeypatch.setattr(pressrun.render, "render", forbidden)  # templates rendered only to build
     monkeypatch.setattr(pressrun.pandoc, "path", forbidden)  # not even pandoc --version
-    pressrun.render.tool_versions.cache_clear()
+    pressrun.archive.tool_versions.cache_clear()
     report = Recorder()
     assert build(built, report=report) == []
     assert sorted(report.current) == ALL and report.todo == []
