@@ -6,6 +6,7 @@ import datetime
 import os
 import re
 import unicodedata
+from copy import copy
 from pathlib import Path
 
 import yaml
@@ -17,8 +18,10 @@ from .diagnostics import Diagnostic, Location, PressrunError, did_you_mean, shor
 from .markdown import link_allowed
 from .model import (
     BLOCKS,
+    MAX_LEVEL,
     Article,
     Attribution,
+    Author,
     Block,
     Change,
     Cover,
@@ -28,6 +31,8 @@ from .model import (
     Paragraph,
     Publication,
     Section,
+    Term,
+    terms_in,
 )
 from .project import ID_PATTERN, PAPERS, Project, inside
 from .references import FORMATS as REFERENCE_FORMATS
@@ -60,6 +65,9 @@ def _load(project: Project, pub_id: str) -> Publication:
             "source",
             "bibliography-title",
             "references-scope",
+            "authors",
+            "course",
+            "numbered",
         ),
         what="publication.yaml",
     )
@@ -113,6 +121,9 @@ def _load(project: Project, pub_id: str) -> Publication:
             )
     attribution = _attribution(g, top.get("license"), top.get("source"))
     titles = _per_language(g, top.get("bibliography-title"), languages, "bibliography-title")
+    authors = _authors(g, top["authors"]) if "authors" in top else []
+    course = _per_language(g, top.get("course"), languages, "course")
+    numbered = bool(g.boolean(top["numbered"], "numbered")) if "numbered" in top else False
     cover = _cover(g, top["cover"], folder) if "cover" in top else None
     imposition = _imposition(g, top["imposition"]) if "imposition" in top else Imposition()
     ref_files = _reference_files(g, top.get("references"), folder, meta_file.root)
@@ -147,7 +158,7 @@ def _load(project: Project, pub_id: str) -> Publication:
     warnings = reference_warnings + [w for article in articles.values() for w in article.warnings]
     warnings += [d for d in g.diagnostics if d.severity == "warning"]
     for article in articles.values():
-        ids = {section.id for section in article.sections} | {"bibliography"}
+        ids = {section.id for section in article.all_sections()} | {"bibliography", "glossary"}
         warnings += markdown.dead_anchors(article, ids)
     aliases: dict[str, str] = {}
     cited: set[str] = set()
@@ -181,6 +192,9 @@ def _load(project: Project, pub_id: str) -> Publication:
         articles=articles,
         where=g.where(meta_file.root),
         warnings=warnings,
+        authors=authors,
+        course=course,
+        numbered=numbered,
     )
 
 
@@ -311,6 +325,23 @@ def _reference_files(g: YamlFile, node, folder: Path, root) -> list[Path] | None
             found.append(path)
     # None when a file is missing: citation keys cannot be checked against part of them.
     return found if len(found) == len(names) else None
+
+
+def _authors(g: YamlFile, node) -> list[Author]:
+    """Who wrote it: a name, or a list of names and {name, affiliation} mappings."""
+    items = node.value if isinstance(node, yaml.SequenceNode) else [node]
+    found = []
+    for item in items:
+        if isinstance(item, yaml.MappingNode):
+            keys = g.mapping(item, required=("name",), optional=("affiliation",), what="an author")
+            name = g.string(keys["name"], "author name") if "name" in keys else None
+            where = keys.get("affiliation")
+            affiliation = (g.string(where, "affiliation") or "") if where is not None else ""
+        else:
+            name, affiliation = g.string(item, "an author"), ""
+        if name:
+            found.append(Author(name, affiliation))
+    return found
 
 
 def _one_of(g: YamlFile, node, choices: tuple[str, ...], what: str) -> str:
@@ -535,6 +566,11 @@ def _attribution(g: YamlFile, license_node, source_node) -> Attribution | None:
     )
 
 
+def _empty(f: YamlFile, node) -> Inline:
+    """An empty phrase in place of one that had an error (its row keeps its shape)."""
+    return Inline("", f.where(node), f)
+
+
 class ContentReader:
     """How blocks read themselves from one content file (model.Reader): Markdown checked by
     markdown.check, images checked where they are named, nested blocks."""
@@ -553,6 +589,37 @@ class ContentReader:
 
     def image_file(self, name: str, where: Location) -> Path | None:
         return image_inside(self.f, where, self.f.path.parent, name, "image")
+
+    def optional(self, keys: dict, key: str, what: str) -> Inline | None:
+        """The phrase under `key`, if there is one."""
+        return self.inline(keys[key], what, phrase=True) if key in keys else None
+
+    def inlines(self, node, what: str) -> list[Inline] | None:
+        """A list of phrases (a table's row); None if it is no list."""
+        if not isinstance(node, yaml.SequenceNode):
+            self.f.sequence(node, what)  # the error
+            return None
+        return [
+            self.inline(item, f"each item of {what}", phrase=True) or _empty(self.f, item)
+            for item in node.value
+        ]
+
+    def lines(self, node, what: str) -> list[Inline]:
+        """A text's lines, each a phrase placed where it is written (an excerpt keeps its
+        line breaks: write it after '|')."""
+        text = self.f.string(node, what)
+        if text is None:
+            return []
+        found, offset = [], node.start_mark.index
+        for line in text.rstrip("\n").split("\n"):
+            at = self.f.text.find(line, offset, node.end_mark.index) if line else -1
+            start = at if at >= 0 else offset
+            span = (start, start + len(line))
+            inline = Inline(line, self.f.at_offset(start), self.f, span, phrase=True)
+            markdown.check(self.f, inline, self.image_file)
+            found.append(inline)
+            offset = span[1] if at >= 0 else offset
+        return found
 
     def image(self, node, what: str) -> Path | None:
         name = self.f.string(node, what)
@@ -593,21 +660,31 @@ def _article(f: YamlFile, lang: str) -> Article:
     )
     title = r.inline(top["title"], "title", phrase=True) if "title" in top else None
     subtitle = r.inline(top["subtitle"], "subtitle", phrase=True) if "subtitle" in top else None
-    sections = []
-    used_ids: set[str] = set()
-    for number, node in enumerate(
-        f.sequence(top["sections"], "sections") if "sections" in top else [], start=1
-    ):
-        section = _section(r, node, number, used_ids)
+    sections = _sections(r, top["sections"], set(), 1, "") if "sections" in top else []
+    glossary = _glossary(f, lang, list(terms_in(sections)))
+    warnings = [d for d in f.diagnostics if d.severity == "warning"]
+    return Article(lang, title, subtitle, sections, f.where(f.root), warnings, glossary)
+
+
+def _sections(r: ContentReader, node, used_ids: set[str], level: int, parent: str):
+    """A list of sections at `level`; those with a heading are numbered within `parent`."""
+    sections, headed = [], 0
+    for index, item in enumerate(r.f.sequence(node, "sections"), start=1):
+        keys = r.f.mapping(item, optional=("heading", "id", "blocks", "sections"), what="a section")
+        if not keys and not isinstance(item, yaml.MappingNode):
+            continue
+        headed += "heading" in keys
+        number = f"{parent}.{headed}" if parent else str(headed)
+        section = _section(r, item, keys, index, used_ids, level, number)
         if section:
             sections.append(section)
-    warnings = [d for d in f.diagnostics if d.severity == "warning"]
-    return Article(lang, title, subtitle, sections, f.where(f.root), warnings)
+    return sections
 
 
-def _section(r: ContentReader, node, number: int, used_ids: set[str]) -> Section | None:
+def _section(r: ContentReader, node, keys, index: int, used_ids: set[str], level: int, number):
     f = r.f
-    keys = f.mapping(node, required=("blocks",), optional=("heading", "id"), what="a section")
+    if "blocks" not in keys and "sections" not in keys:
+        f.error(node, "a section needs the key 'blocks'", "missing-key", "add a line 'blocks: …'")
     heading = r.inline(keys["heading"], "heading", phrase=True) if "heading" in keys else None
     if "id" in keys:
         sid = f.matching(
@@ -623,12 +700,56 @@ def _section(r: ContentReader, node, number: int, used_ids: set[str]) -> Section
     else:
         sid = _slug(heading.source) if heading else ""
         sid = f"{sid}-section" if _reserved(sid) else sid
-    sid = sid or f"section-{number}"
+    sid = sid or f"section-{number if heading else index}".replace(".", "-")
     if sid in used_ids:
-        sid = f"{sid}-{number}"
+        sid = f"{sid}-{len(used_ids) + 1}"
     used_ids.add(sid)
     blocks = r.blocks(keys["blocks"], "blocks") if "blocks" in keys else []
-    return Section(sid, heading, blocks)
+    subsections = []
+    if "sections" in keys:
+        if level >= MAX_LEVEL:
+            f.error(
+                keys["sections"],
+                f"sections nest at most {MAX_LEVEL} levels deep",
+                "too-deep",
+                "make this a section of the level above, or use a box or a list",
+            )
+        else:
+            subsections = _sections(r, keys["sections"], used_ids, level + 1, number)
+    return Section(sid, heading, blocks, subsections, level, number if heading else "")
+
+
+def _glossary(f: YamlFile, lang: str, terms: list[Term]) -> list[Term]:
+    """The key terms of a text, each once, sorted by the language's collation (Spanish 'ñ'
+    after 'n'; accents after the plain letter), as copies of their pieces."""
+    if not terms:
+        return []
+    import icu  # ICU's collation: the rules of each language, not code-point order
+
+    collator = icu.Collator.createInstance(icu.Locale(lang))
+    first: dict[str, Term] = {}
+    for term in terms:
+        name = plain(term.term.source).casefold()
+        if name in first:
+            f.diagnostics.append(
+                Diagnostic(
+                    term.term.where,
+                    f"key term '{shortened(plain(term.term.source))}' is defined twice "
+                    f"(first at {first[name].term.where}): the glossary keeps the first",
+                    "duplicate-term",
+                    "remove one, or give the terms different names",
+                    severity="warning",
+                )
+            )
+            continue
+        first[name] = term
+    ordered = sorted(first.values(), key=lambda t: collator.getSortKey(plain(t.term.source)))
+    return [Term(copy(t.term), copy(t.definition)) for t in ordered]
+
+
+def plain(source: str) -> str:
+    """Inline Markdown as the words it prints, near enough to sort and compare them."""
+    return re.sub(r"[*_`\\]|\{[^}]*\}|[\[\]]", "", source).strip()
 
 
 # Ids of pressrun's own parts of a page: the bibliography and its entries, notes and their

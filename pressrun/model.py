@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Protocol
 
-from .diagnostics import Diagnostic, Location
+from .diagnostics import Diagnostic, Location, did_you_mean
 from .sandbox import readable
 
 if TYPE_CHECKING:
@@ -56,6 +56,12 @@ class Reader(Protocol):
 
     def blocks(self, node: yaml.Node, what: str) -> list[Block]: ...
 
+    def lines(self, node: yaml.Node, what: str) -> list[Inline]: ...
+
+    def inlines(self, node: yaml.Node, what: str) -> list[Inline]: ...
+
+    def optional(self, keys: dict, key: str, what: str) -> Inline | None: ...
+
 
 # Every block kind by its key in the content.
 BLOCKS: dict[str, type[Block]] = {}
@@ -65,7 +71,7 @@ def block_kind(cls: type[Block]) -> type[Block]:
     """Register a block kind, and let templates read it."""
     BLOCKS[cls.kind] = cls
     cls.macro = cls.kind.replace("-", "_")
-    return readable(cls)
+    return readable(cls, *cls.methods)
 
 
 class Block:
@@ -76,6 +82,7 @@ class Block:
     macro: ClassVar[str]  # the template macro that prints it: the kind, with '_' for '-'
     required: ClassVar[tuple[str, ...]] = ()
     optional: ClassVar[tuple[str, ...]] = ()
+    methods: ClassVar[tuple[str, ...]] = ()  # the methods its macro may call
 
     @classmethod
     def read(cls, r: Reader, body: yaml.Node, keys: dict[str, yaml.Node]) -> Block | None:
@@ -157,25 +164,253 @@ class ListBlock(Block):
 class Figure(Block):
     kind: ClassVar[str] = "figure"
     required: ClassVar[tuple[str, ...]] = ("caption", "alt")
+    optional: ClassVar[tuple[str, ...]] = ("credit", "width")
     image: Path
     caption: Inline
     alt: str
     where: Location
+    credit: Inline | None = None  # who made it, its licence: printed under the caption
+    width: int = 100  # percent of the text width
 
     @classmethod
     def read(cls, r, body, keys):
         path = r.image(body, "image")
         caption = r.inline(keys["caption"], "caption", True)
         alt = r.f.string(keys["alt"], "alt text")
+        credit = r.optional(keys, "credit", "credit")
+        width = percent(r, keys["width"], "width") if "width" in keys else 100
         if path is None or caption is None or alt is None:
             return None
-        return cls(path, caption, alt, r.f.where(body))
+        return cls(path, caption, alt, r.f.where(body), credit, width or 100)
 
     def inlines(self):
         yield self.caption
+        if self.credit:
+            yield self.credit
 
     def images(self):
         yield self.image
+
+
+def percent(r: Reader, node: yaml.Node, what: str) -> int | None:
+    """A share of the text width, from 10% to 100%."""
+    text = r.f.matching(node, r"\d{1,3}\s*%", what, "give a share of the text width, such as 60%")
+    value = int(text.rstrip("% ")) if text else None
+    if value is not None and not 10 <= value <= 100:
+        r.f.error(
+            node,
+            f"{what} {value}% is not between 10% and 100%",
+            "bad-value",
+            "give a share of the text width, such as 60%",
+        )
+        return None
+    return value
+
+
+ALIGNS = ("left", "center", "right")
+
+
+@block_kind
+@dataclass(eq=False)
+class Table(Block):
+    """A captioned table: a header row, rows of cells (inline Markdown), an alignment per
+    column, and a credit line. Its rows never split across pages."""
+
+    kind: ClassVar[str] = "table"
+    caption: Inline | None
+    header: list[Inline]
+    rows: list[list[Inline]]
+    align: list[str]
+    credit: Inline | None = None
+
+    @classmethod
+    def read(cls, r, body, keys):
+        f = r.f
+        parts = f.mapping(
+            body,
+            required=("rows",),
+            optional=("caption", "header", "align", "credit"),
+            what="a table",
+        )
+        caption = r.optional(parts, "caption", "caption")
+        header = r.inlines(parts["header"], "header") if "header" in parts else None
+        nodes = f.sequence(parts["rows"], "rows") if "rows" in parts else []
+        rows = [(node, r.inlines(node, "a row")) for node in nodes]
+        shaped = [row for _, row in rows if row is not None]
+        columns = len(header) if header else len(shaped[0]) if shaped else 0
+        for node, row in rows:
+            if row is not None and len(row) != columns:
+                f.error(
+                    node,
+                    f"a row of {len(row)} cells in a table of {columns} columns",
+                    "table-shape",
+                    "give every row as many cells as the first (or the header) has",
+                )
+        align = f.strings(parts["align"], "align") if "align" in parts else []
+        for node, value in zip(getattr(parts.get("align"), "value", []), align, strict=False):
+            if value not in ALIGNS:
+                f.error(
+                    node,
+                    f"unknown alignment '{value}'",
+                    "bad-value",
+                    did_you_mean(value, ALIGNS) or f"use one of: {', '.join(ALIGNS)}",
+                )
+        if align and columns and len(align) != columns:
+            f.error(
+                parts["align"],
+                f"{len(align)} alignments for {columns} columns",
+                "table-shape",
+                "give one alignment per column",
+            )
+        align = [a if a in ALIGNS else "left" for a in align][:columns]
+        align += ["left"] * (columns - len(align))
+        credit = r.optional(parts, "credit", "credit")
+        if "rows" in parts and parts["rows"].tag == "tag:yaml.org,2002:seq" and not nodes:
+            f.error(
+                parts["rows"],
+                "a table needs at least one row",
+                "missing-key",
+                "give rows: a list of rows, each a list of cells",
+            )
+        if not shaped:
+            return None
+        return cls(caption, header or [], shaped, align, credit)
+
+    def inlines(self):
+        if self.caption:
+            yield self.caption
+        yield from self.header
+        for row in self.rows:
+            yield from row
+        if self.credit:
+            yield self.credit
+
+
+@block_kind
+@dataclass(eq=False)
+class Box(Block):
+    """A sidebar set off from the text (a key idea, a warning, a did-you-know), with a title
+    and blocks of its own."""
+
+    kind: ClassVar[str] = "box"
+    title: Inline | None
+    blocks: list[Block]
+
+    @classmethod
+    def read(cls, r, body, keys):
+        parts = r.f.mapping(body, required=("blocks",), optional=("title",), what="a box")
+        title = r.optional(parts, "title", "title")
+        blocks = r.blocks(parts["blocks"], "blocks") if "blocks" in parts else []
+        for block, node in zip(blocks, r.f.sequence(parts.get("blocks"), "blocks"), strict=False):
+            if isinstance(block, Box | PageBreak):
+                r.f.error(
+                    node,
+                    f"a box cannot hold a {block.kind} block",
+                    "box-content",
+                    "put it after the box",
+                )
+        return cls(title, blocks) if "blocks" in parts else None
+
+    def inlines(self):
+        if self.title:
+            yield self.title
+        for block in self.blocks:
+            yield from block.inlines()
+
+    def images(self):
+        for block in self.blocks:
+            yield from block.images()
+
+
+@readable
+@dataclass(eq=False)
+class Term:
+    term: Inline
+    definition: Inline
+
+
+@block_kind
+@dataclass(eq=False)
+class Terms(Block):
+    """Key terms with their definitions, printed where they stand and gathered into the
+    glossary of the booklet and the web edition."""
+
+    kind: ClassVar[str] = "terms"
+    terms: list[Term]
+
+    @classmethod
+    def read(cls, r, body, keys):
+        terms = []
+        for node in r.f.sequence(body, "terms"):
+            parts = r.f.mapping(node, required=("term", "definition"), what="a term")
+            term = r.inline(parts["term"], "term", True) if "term" in parts else None
+            definition = (
+                r.inline(parts["definition"], "definition", True) if "definition" in parts else None
+            )
+            if term and definition:
+                terms.append(Term(term, definition))
+        return cls(terms) if terms else None
+
+    def inlines(self):
+        for term in self.terms:
+            yield term.term
+            yield term.definition
+
+
+EXCERPT_STEP = 5  # the lines numbered: every fifth
+
+
+@block_kind
+@dataclass(eq=False)
+class Excerpt(Block):
+    """A primary-source excerpt whose lines keep their breaks and are numbered every fifth,
+    with a title and the citation of its source."""
+
+    kind: ClassVar[str] = "excerpt"
+    methods: ClassVar[tuple[str, ...]] = ("numbered",)
+    title: Inline | None
+    lines: list[Inline]  # an empty line is a break between stanzas or paragraphs: unnumbered
+    citation: Inline | None = None
+
+    @classmethod
+    def read(cls, r, body, keys):
+        parts = r.f.mapping(
+            body, required=("text",), optional=("title", "citation"), what="an excerpt"
+        )
+        title = r.optional(parts, "title", "title")
+        lines = r.lines(parts["text"], "text") if "text" in parts else []
+        citation = r.optional(parts, "citation", "citation")
+        return cls(title, lines, citation) if lines else None
+
+    def numbered(self) -> list[tuple[int, Inline]]:
+        """Each line with its number (0 for an empty line, which is not counted)."""
+        found, number = [], 0
+        for line in self.lines:
+            number += 1 if line.source.strip() else 0
+            found.append((number if line.source.strip() else 0, line))
+        return found
+
+    def inlines(self):
+        if self.title:
+            yield self.title
+        yield from self.lines
+        if self.citation:
+            yield self.citation
+
+
+@block_kind
+@dataclass(eq=False)
+class PageBreak(Block):
+    """The next block starts a new page in print; the web edition ignores it."""
+
+    kind: ClassVar[str] = "page-break"
+
+    @classmethod
+    def read(cls, r, body, keys):
+        return cls() if r.f.boolean(body, "page-break") else None
+
+
+MAX_LEVEL = 3  # sections nest: section, subsection, sub-subsection
 
 
 @readable
@@ -184,6 +419,15 @@ class Section:
     id: str
     heading: Inline | None
     blocks: list[Block]
+    sections: list[Section] = field(default_factory=list)  # its subsections
+    level: int = 1  # 1 for a section of the article, 2 for its subsections, …
+    number: str = ""  # "2.1": printed when the publication is numbered (headed ones only)
+
+    def walk(self) -> Iterator[Section]:
+        """This section, then its subsections, in reading order."""
+        yield self
+        for section in self.sections:
+            yield from section.walk()
 
 
 @readable
@@ -197,6 +441,9 @@ class Article:
     sections: list[Section]
     where: Location
     warnings: list[Diagnostic] = field(default_factory=list)
+    # Every key term of the text, sorted by the language's collation: the glossary. Its
+    # pieces are copies, after the text's (a citation in a definition is noted there again).
+    glossary: list[Term] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         for position, inline in enumerate(self.inlines()):
@@ -205,16 +452,35 @@ class Article:
     def inlines(self) -> list[Inline]:
         """Every piece of Markdown in reading order (the order notes are numbered in)."""
         found = [i for i in (self.title, self.subtitle) if i is not None]
-        for section in self.sections:
+        for section in self.all_sections():
             if section.heading:
                 found.append(section.heading)
             for block in section.blocks:
                 found += block.inlines()
+        for term in self.glossary:
+            found += [term.term, term.definition]
         return found
 
-    def blocks(self) -> Iterator[Block]:
+    def all_sections(self) -> Iterator[Section]:
         for section in self.sections:
+            yield from section.walk()
+
+    def blocks(self) -> Iterator[Block]:
+        for section in self.all_sections():
             yield from section.blocks
+
+
+readable(Article, "all_sections")
+
+
+def terms_in(sections: list[Section]) -> Iterator[Term]:
+    """The key terms of some sections where they stand, in reading order (boxes' included)."""
+    for top in sections:
+        for section in top.walk():
+            for block in section.blocks:
+                for inner in block.blocks if isinstance(block, Box) else [block]:
+                    if isinstance(inner, Terms):
+                        yield from inner.terms
 
 
 @readable
@@ -259,6 +525,13 @@ class Attribution:
 
 @readable
 @dataclass
+class Author:
+    name: str
+    affiliation: str = ""
+
+
+@readable
+@dataclass
 class Cover:
     image: Path
     alt: str
@@ -298,6 +571,12 @@ class Publication:
     articles: dict[str, Article]
     where: Location
     warnings: list[Diagnostic] = field(default_factory=list)
+    authors: list[Author] = field(default_factory=list)
+    course: dict[str, str] = field(default_factory=dict)  # language (or "*") -> the class
+    numbered: bool = False  # sections print their numbers: 1, 1.1, 1.1.1
+
+    def course_in(self, lang: str) -> str:
+        return self.course.get(lang) or self.course.get("*", "")
 
     @functools.cached_property
     def files(self) -> list[Path]:
@@ -327,3 +606,6 @@ class Publication:
             for inline in article.inlines()
             for name in text_images(inline.source)
         }
+
+
+readable(Publication, "course_in")

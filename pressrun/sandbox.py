@@ -33,6 +33,7 @@ MAX_EXPONENT = 64
 @functools.cache
 def _environment_class() -> type:
     from jinja2.environment import TemplateModule
+    from jinja2.runtime import LoopContext
     from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
     class Sandbox(ImmutableSandboxedEnvironment):
@@ -58,7 +59,8 @@ def _environment_class() -> type:
         def is_safe_attribute(self, obj, attr: str, value) -> bool:
             if not super().is_safe_attribute(obj, attr, value):
                 return False
-            if isinstance(obj, TemplateModule):  # the macros of an imported template
+            # The macros of an imported template; a for loop's counters (loop.index, .last).
+            if isinstance(obj, TemplateModule | LoopContext):
                 return True
             allowed = READABLE.get(type(obj))
             if allowed is not None:

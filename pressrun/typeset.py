@@ -230,6 +230,92 @@ def _note_opening(html: str, number: int, words: int = 6) -> str:
 
 BREAK = ' style="break-before: page"'
 MAX_NOTE_FIXES = 3
+# A figure that does not fit the rest of a page moves whole to the next one; if that leaves
+# more than this share of the page empty, the text after it flows on into the gap.
+FLOAT_GAP = 0.2
+
+
+def floated_figures(document) -> str | None:
+    """The document with each figure that left a gap at the foot of the page before it moved
+    after the text that fills that gap (as a float goes to the top of the next page); None if
+    no figure did. The move is made in the parsed tree (WeasyPrint's), written back as HTML:
+    one more layout, only for documents that need it."""
+    from xml.etree import ElementTree
+
+    pages = document.pages
+    root = pages[0]._page_box.children[0].element
+    parents = {child: parent for parent in root.iter() for child in parent}
+    heights, first_page, last_page = {}, {}, {}
+    for number, page in enumerate(pages):
+        for box in _top_boxes(page._page_box.children[0]):
+            element = box.element
+            heights[element] = heights.get(element, 0) + box.margin_height()
+            first_page.setdefault(element, number)
+            last_page[element] = number
+    moves = []
+    for figure in root.iter("figure"):
+        if figure.get("class") or figure not in first_page or figure not in parents:
+            continue  # a table or an excerpt breaks across pages; it is not floated
+        page, parent = first_page[figure], parents[figure]
+        siblings = list(parent)
+        before = siblings[: siblings.index(figure)]
+        if page == 0 or not before or last_page.get(before[-1]) != page - 1:
+            continue
+        gap = _space_left(pages[page - 1])
+        if gap < FLOAT_GAP * pages[page - 1]._page_box.height:
+            continue
+        after, filled = None, 0.0
+        for sibling in siblings[siblings.index(figure) + 1 :]:
+            if sibling.tag == "section" or "page-break" in (sibling.get("class") or ""):
+                break
+            after, filled = sibling, filled + heights.get(sibling, 0)
+            if filled >= gap:
+                break
+        if after is not None:
+            moves.append((parent, figure, after))
+    if not moves:
+        return None
+    for parent, figure, after in moves:
+        index = list(parent).index(figure)
+        tail = figure.tail
+        parent.remove(figure)
+        if index > 0:
+            previous = parent[index - 1]
+            previous.tail = (previous.tail or "") + (tail or "")
+        parent.insert(list(parent).index(after) + 1, figure)
+    return "<!DOCTYPE html>\n" + ElementTree.tostring(root, encoding="unicode", method="html")
+
+
+def _top_boxes(box):
+    """The outermost box of each element (each fragment of it) in the flow of a page."""
+    stack = [(child, box.element) for child in reversed(box.children or [])]
+    while stack:
+        box, outer = stack.pop()
+        element = box.element
+        if element is not None and element is not outer and hasattr(box, "margin_height"):
+            if type(box).__name__ not in ("LineBox", "TextBox"):
+                yield box
+        children = getattr(box, "children", None) or []
+        stack.extend((child, element) for child in reversed(children))
+
+
+def _space_left(page) -> float:
+    """How much of a page's height its flow leaves empty at the foot (above its notes)."""
+    area = page._page_box
+    bottom = area.content_box_y() + area.height
+    for box in _boxes(area):
+        if type(box).__name__ == "FootnoteAreaBox" and box.children:
+            bottom = min(bottom, box.position_y)
+    lines = _flow_lines(page)
+    used = max(
+        (
+            b.position_y + b.margin_height()
+            for b in _boxes(area.children[0])
+            if type(b).__name__ in ("LineBox", "BlockReplacedBox")
+        ),
+        default=bottom,
+    )
+    return max(0.0, bottom - used) if lines or used else 0.0
 
 
 def _boxes(box):
@@ -337,6 +423,12 @@ def _lay_out(weasyprint, html, root, name, pages_multiple_of, archival, refused,
         ).render(font_config=font_configuration())
 
     document = render(html)
+    floated = floated_figures(document)
+    if floated is not None:
+        html = floated
+        del document
+        gc.collect()
+        document = render(html)
     # WeasyPrint can leave a call at the foot of a page and its note on the next one; in
     # one more layout, a block then starts the next page. Mostly WeasyPrint moved the note
     # to fit the second line of a paragraph starting at the foot of the page (orphans): that
