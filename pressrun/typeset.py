@@ -292,9 +292,9 @@ def _top_boxes(box):
     while stack:
         box, outer = stack.pop()
         element = box.element
-        if element is not None and element is not outer and hasattr(box, "margin_height"):
-            if type(box).__name__ not in ("LineBox", "TextBox"):
-                yield box
+        outermost = element is not None and element is not outer
+        if outermost and type(box).__name__ not in ("LineBox", "TextBox"):
+            yield box
         children = getattr(box, "children", None) or []
         stack.extend((child, element) for child in reversed(children))
 
