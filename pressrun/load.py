@@ -684,7 +684,12 @@ def _sections(r: ContentReader, node, used_ids: set[str], level: int, parent: st
 def _section(r: ContentReader, node, keys, index: int, used_ids: set[str], level: int, number):
     f = r.f
     if "blocks" not in keys and "sections" not in keys:
-        f.error(node, "a section needs the key 'blocks'", "missing-key", "add a line 'blocks: …'")
+        f.error(
+            node,
+            "a section needs the key 'blocks'",
+            "missing-key",
+            "add a line 'blocks: …' (or 'sections: …' for subsections)",
+        )
     heading = r.inline(keys["heading"], "heading", phrase=True) if "heading" in keys else None
     if "id" in keys:
         sid = f.matching(

@@ -56,6 +56,8 @@ class Reader(Protocol):
 
     def blocks(self, node: yaml.Node, what: str) -> list[Block]: ...
 
+    def block(self, node: yaml.Node) -> Block | None: ...
+
     def lines(self, node: yaml.Node, what: str) -> list[Inline]: ...
 
     def inlines(self, node: yaml.Node, what: str) -> list[Inline]: ...
@@ -300,8 +302,10 @@ class Box(Block):
     def read(cls, r, body, keys):
         parts = r.f.mapping(body, required=("blocks",), optional=("title",), what="a box")
         title = r.optional(parts, "title", "title")
-        blocks = r.blocks(parts["blocks"], "blocks") if "blocks" in parts else []
-        for block, node in zip(blocks, r.f.sequence(parts.get("blocks"), "blocks"), strict=False):
+        nodes = r.f.sequence(parts["blocks"], "blocks") if "blocks" in parts else []
+        read = [(node, r.block(node)) for node in nodes]
+        blocks = [block for _, block in read if block]
+        for node, block in read:
             if isinstance(block, Box | PageBreak):
                 r.f.error(
                     node,

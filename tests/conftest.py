@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 HERE_DATA = Path(__file__).resolve().parent / "data"
 SAMPLE = "soviet-japanese-basic-convention"
 SECOND = "treaty-of-portsmouth"
+SPECIMEN = "specimen"
 
 
 def copy_project(target: Path, publications=(SAMPLE,)) -> Project:
@@ -71,6 +72,14 @@ def sample(tmp_path_factory) -> Project:
 def second(tmp_path_factory) -> Project:
     """The second sample publication (English and French) built once, and released."""
     built = copy_project(tmp_path_factory.mktemp("second"), (SECOND,))
+    build(built)
+    return built
+
+
+@pytest.fixture(scope="session")
+def specimen(tmp_path_factory) -> Project:
+    """The specimen publication (every key and block kind, English and Spanish), built once."""
+    built = copy_project(tmp_path_factory.mktemp("specimen"), (SPECIMEN,))
     build(built)
     return built
 
