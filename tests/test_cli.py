@@ -92,3 +92,20 @@ def test_missing_system_library_names_the_package(project, monkeypatch):
     result = run("--project", str(project.root), "build", "--lang", "en")
     assert result.exit_code == 1
     assert "apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0" in result.output
+
+
+def test_a_warning_shows_once_above_the_progress_bar(capsys):
+    """On a terminal the bar prints warnings above itself; the sink prints nothing more."""
+    from pressrun.console import BarReport
+    from pressrun.diagnostics import Diagnostic, Location, Warnings
+
+    warnings = Warnings(strict=False)
+    report = BarReport(warnings)
+    report.planned(["pub/en/handout"], [])
+    report.warn(Diagnostic(Location("content/x/en.yaml", 3, 1), "odd", "code", severity="warning"))
+    report.close()
+    shown = capsys.readouterr()
+    assert (shown.out + shown.err).count("content/x/en.yaml:3:1: warning: odd [code]") == 1
+    assert warnings.count == 1
+    warnings(Diagnostic(None, "after the bar", "code", severity="warning"))
+    assert "after the bar" in capsys.readouterr().err  # the sink prints again once it stops

@@ -77,8 +77,10 @@ def test_a_table_keeps_its_caption_and_its_rows_whole(specimen, lang, fmt):
     caption = {"en": "Who held what after each treaty", "es": "Quién tenía qué tras cada tratado"}
     pages = page_texts(pdf(specimen, lang, fmt))
     at = next(n for n, page in enumerate(pages) if caption[lang] in page)
-    rows = {"en": ["Sakhalin", "Urup", "Iturup", "Kunashir", "Shikotan"],
-            "es": ["Sajalín", "De Urup", "Iturup", "Kunashir", "Shikotán"]}[lang]
+    rows = {
+        "en": ["Sakhalin", "Urup", "Iturup", "Kunashir", "Shikotan"],
+        "es": ["Sajalín", "De Urup", "Iturup", "Kunashir", "Shikotán"],
+    }[lang]
     here = pages[at][pages[at].index(caption[lang]) :]
     assert all(re.search(rf"^\s*{row}", here, re.M) for row in rows), here
     header = {"en": "After 1855", "es": "Tras"}[lang]
