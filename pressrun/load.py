@@ -597,7 +597,12 @@ class ContentReader:
     def inlines(self, node, what: str) -> list[Inline] | None:
         """A list of phrases (a table's row); None if it is no list."""
         if not isinstance(node, yaml.SequenceNode):
-            self.f.sequence(node, what)  # the error
+            self.f.error(
+                node,
+                f"{what} must be a list of cells",
+                "wrong-type",
+                "write it in brackets: [Sakhalin, undivided, Russia]",
+            )
             return None
         return [
             self.inline(item, f"each item of {what}", phrase=True) or _empty(self.f, item)
@@ -637,11 +642,16 @@ class ContentReader:
         kind = next((k.value for k, _ in node.value if k.value in BLOCKS), None)
         if kind is None:
             first = node.value[0][0] if node.value else node
+            key = getattr(first, "value", "")
+            sentence = len(node.value) == 1 and isinstance(key, str) and " " in key.strip()
             f.error(
                 first,
                 "a block must be a paragraph (text) or a mapping with one of: " + ", ".join(BLOCKS),
                 "unknown-block",
-                did_you_mean(getattr(first, "value", ""), BLOCKS) or "",
+                f"the ': ' after '{shortened(key, 40)}' made the text a 'key: value' pair: "
+                "put the whole text in quotes, or write it after '>-' on the next lines"
+                if sentence
+                else did_you_mean(key, BLOCKS) or "",
             )
             return None
         cls = BLOCKS[kind]

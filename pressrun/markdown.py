@@ -78,6 +78,18 @@ def check(f: YamlFile, inline: Inline, image_file: Callable[[str, Location], obj
             "link-url",
             "links go to http(s):// or mailto: addresses, or to #a-section of the text",
         )
+    for line in source.splitlines() if not inline.phrase else []:
+        if re.match(r" {0,3}#{1,6}(\s|$)", line):
+            f.diagnostics.append(
+                Diagnostic(
+                    inline.locate(line.strip()),
+                    "a '#' line in a text is a heading outside the sections: it has no "
+                    "number and is not in the contents",
+                    "heading-in-text",
+                    "make it a section's heading, or write \\# for the character",
+                    severity="warning",
+                )
+            )
     for line in source.splitlines():
         if line.lstrip().startswith(":::"):
             f.error(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -383,7 +384,25 @@ class Excerpt(Block):
         )
         title = r.optional(parts, "title", "title")
         lines = r.lines(parts["text"], "text") if "text" in parts else []
+        if "text" in parts and getattr(parts["text"], "style", None) == ">":
+            r.f.diagnostics.append(
+                Diagnostic(
+                    r.f.where(parts["text"]),
+                    "an excerpt written after '>' loses its line breaks and line numbers",
+                    "excerpt-folded",
+                    "write the excerpt after '|', which keeps every line",
+                    severity="warning",
+                )
+            )
         citation = r.optional(parts, "citation", "citation")
+        if citation and not re.fullmatch(r"\s*\[[^\[\]]*@[^\[\]]*\]\s*", citation.source):
+            r.f.error(
+                parts["citation"],
+                "an excerpt's citation is one citation in brackets",
+                "excerpt-citation",
+                'write it as "[@key, p. 12]" (in quotes: YAML reads [ as a list)',
+            )
+            return None
         return cls(title, lines, citation) if lines else None
 
     def numbered(self) -> list[tuple[int, Inline]]:

@@ -26,6 +26,10 @@ license:
 #   title: Title of the original
 #   publisher: Wikipedia
 #   url: https://…
+# authors: [A. Teacher, {{name: B. Teacher, affiliation: A School}}]   # on the title block
+# course: History 10B · Spring term   # or one per language: {{en: …, es: …}}
+# numbered: true                # number the sections 1, 1.1, 1.1.1
+# bibliography-title: Sources   # else the style's heading (Bibliography, References, …)
 changelog:
   - version: 0.1.0
     date: {today}

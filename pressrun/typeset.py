@@ -232,13 +232,16 @@ BREAK = ' style="break-before: page"'
 MAX_NOTE_FIXES = 3
 # A figure that does not fit the rest of a page moves whole to the next one; if that leaves
 # more than this share of the page empty, the text after it flows on into the gap.
-FLOAT_GAP = 0.2
+FLOAT_GAP = 0.08
+# What a figure may move past: text. Never another figure, table, box or section: floats
+# keep their order, and a figure stays in its section.
+FLOWS = ("p", "ul", "ol", "blockquote", "dl")
 
 
 def floated_figures(document) -> str | None:
-    """The document with each figure that left a gap at the foot of the page before it moved
-    after the text that fills that gap (as a float goes to the top of the next page); None if
-    no figure did. The move is made in the parsed tree (WeasyPrint's), written back as HTML:
+    """The document with each figure (or table) that left a gap at the foot of the page
+    before it moved after the text that fills that gap, as a float goes to the next page;
+    None if none did. The move is made in the parsed tree (WeasyPrint's), written back as HTML:
     one more layout, only for documents that need it."""
     from xml.etree import ElementTree
 
@@ -254,8 +257,8 @@ def floated_figures(document) -> str | None:
             last_page[element] = number
     moves = []
     for figure in root.iter("figure"):
-        if figure.get("class") or figure not in first_page or figure not in parents:
-            continue  # a table or an excerpt breaks across pages; it is not floated
+        if figure.get("class") == "excerpt" or figure not in first_page or figure not in parents:
+            continue  # an excerpt breaks across pages: it is never pushed whole
         page, parent = first_page[figure], parents[figure]
         siblings = list(parent)
         before = siblings[: siblings.index(figure)]
@@ -266,7 +269,7 @@ def floated_figures(document) -> str | None:
             continue
         after, filled = None, 0.0
         for sibling in siblings[siblings.index(figure) + 1 :]:
-            if sibling.tag == "section" or "page-break" in (sibling.get("class") or ""):
+            if sibling.tag not in FLOWS:
                 break
             after, filled = sibling, filled + heights.get(sibling, 0)
             if filled >= gap:
