@@ -15,7 +15,7 @@ from . import images, markdown
 from .citations import citation_keys, markdown_sources
 from .citations import cited as pandoc_cited
 from .diagnostics import Diagnostic, Location, PressrunError, did_you_mean, shortened
-from .markdown import link_allowed
+from .markdown import link_allowed, text_images
 from .model import (
     BLOCKS,
     MAX_LEVEL,
@@ -28,6 +28,7 @@ from .model import (
     Edition,
     Imposition,
     Inline,
+    PageBreak,
     Paragraph,
     Publication,
     Section,
@@ -168,6 +169,9 @@ def _load(project: Project, pub_id: str) -> Publication:
             articles.values(), references, warnings, scope, cache, listed
         )
         errors += found
+    for lang, article in articles.items():
+        errors += _image_budget(article, folder, project.display(folder / f"{lang}.yaml"))
+    errors, warnings = list(dict.fromkeys(errors)), list(dict.fromkeys(warnings))
     if errors:
         raise PressrunError(errors)
     return Publication(
@@ -327,6 +331,30 @@ def _reference_files(g: YamlFile, node, folder: Path, root) -> list[Path] | None
     return found if len(found) == len(names) else None
 
 
+# Every image is inlined where it prints (a document holds no other file): its uses, in all,
+# may weigh this much in one language's document.
+MAX_IMAGE_BYTES = 64 * 1024 * 1024
+
+
+def _image_budget(article: Article, folder: Path, display: str) -> list[Diagnostic]:
+    """An error if the images of a text, counted at each use, weigh more than the budget."""
+    paths = [path for block in article.blocks() for path in block.images()]
+    paths += [folder / name for inline in article.inlines() for name in text_images(inline.source)]
+    sizes: dict[Path, int] = {}
+    total = sum(sizes.setdefault(p, p.stat().st_size if p.is_file() else 0) for p in paths)
+    if total <= MAX_IMAGE_BYTES:
+        return []
+    return [
+        Diagnostic(
+            Location(display),
+            f"the text prints images {len(paths):,} times, {total / 2**20:,.0f} MiB in all (each "
+            f"use is a copy inside the document): at most {MAX_IMAGE_BYTES // 2**20} MiB",
+            "images-too-heavy",
+            "use a large image once, or save it smaller",
+        )
+    ]
+
+
 def _authors(g: YamlFile, node) -> list[Author]:
     """Who wrote it: a name, or a list of names and {name, affiliation} mappings."""
     items = node.value if isinstance(node, yaml.SequenceNode) else [node]
@@ -372,7 +400,7 @@ def _keys(node) -> dict:
     """The keys of a mapping node (no checks: those were made where it was read)."""
     if not isinstance(node, yaml.MappingNode):
         return {}
-    return {getattr(k, "value", None): v for k, v in node.value}
+    return {k.value: v for k, v in node.value if isinstance(k, yaml.ScalarNode)}
 
 
 def _per_language(g: YamlFile, node, languages: list[str], what: str) -> dict[str, str]:
@@ -631,7 +659,12 @@ class ContentReader:
         return image_inside(self.f, node, self.f.path.parent, name, what) if name else None
 
     def blocks(self, node, what: str) -> list[Block]:
-        return [block for block in map(self.block, self.f.sequence(node, what)) if block]
+        found: list[Block] = []
+        for block in map(self.block, self.f.sequence(node, what)):
+            # A page break after a page break would only add a blank page.
+            if block and not (isinstance(block, PageBreak) and found and found[-1] == block):
+                found.append(block)
+        return found
 
     def block(self, node) -> Block | None:
         """A block: a text (a paragraph), or a mapping with the key of one block kind."""
@@ -639,10 +672,11 @@ class ContentReader:
         if not isinstance(node, yaml.MappingNode):
             text = self.inline(node, "a paragraph")
             return Paragraph(text) if text else None
-        kind = next((k.value for k, _ in node.value if k.value in BLOCKS), None)
+        names = [k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode)]
+        kind = next((name for name in names if name in BLOCKS), None)
         if kind is None:
             first = node.value[0][0] if node.value else node
-            key = getattr(first, "value", "")
+            key = first.value if isinstance(first, yaml.ScalarNode) else ""
             sentence = len(node.value) == 1 and isinstance(key, str) and " " in key.strip()
             f.error(
                 first,
@@ -676,15 +710,16 @@ def _article(f: YamlFile, lang: str) -> Article:
     return Article(lang, title, subtitle, sections, f.where(f.root), warnings, glossary)
 
 
-def _sections(r: ContentReader, node, used_ids: set[str], level: int, parent: str):
-    """A list of sections at `level`; those with a heading are numbered within `parent`."""
+def _sections(r: ContentReader, node, used_ids: set[str], level: int, parent: str | None):
+    """A list of sections at `level`; those with a heading are numbered within `parent`
+    (None: not numbered)."""
     sections, headed = [], 0
     for index, item in enumerate(r.f.sequence(node, "sections"), start=1):
         keys = r.f.mapping(item, optional=("heading", "id", "blocks", "sections"), what="a section")
         if not keys and not isinstance(item, yaml.MappingNode):
             continue
         headed += "heading" in keys
-        number = f"{parent}.{headed}" if parent else str(headed)
+        number = "" if parent is None else f"{parent}.{headed}" if parent else str(headed)
         section = _section(r, item, keys, index, used_ids, level, number)
         if section:
             sections.append(section)
@@ -716,8 +751,17 @@ def _section(r: ContentReader, node, keys, index: int, used_ids: set[str], level
         sid = _slug(heading.source) if heading else ""
         sid = f"{sid}-section" if _reserved(sid) else sid
     sid = sid or f"section-{number if heading else index}".replace(".", "-")
-    if sid in used_ids:
-        sid = f"{sid}-{len(used_ids) + 1}"
+    if sid in used_ids and "id" in keys:
+        f.error(
+            keys["id"],
+            f"section id '{sid}' is used twice",
+            "duplicate-id",
+            "give each section its own id: links go to one of them",
+        )
+    base, count = sid, 1
+    while sid in used_ids:
+        count += 1
+        sid = f"{base}-{count}"
     used_ids.add(sid)
     blocks = r.blocks(keys["blocks"], "blocks") if "blocks" in keys else []
     subsections = []
@@ -730,7 +774,11 @@ def _section(r: ContentReader, node, keys, index: int, used_ids: set[str], level
                 "make this a section of the level above, or use a box or a list",
             )
         else:
-            subsections = _sections(r, keys["sections"], used_ids, level + 1, number)
+            # Under a section without a heading, subsections are not numbered: their number
+            # would repeat the last headed section's.
+            subsections = _sections(
+                r, keys["sections"], used_ids, level + 1, number if heading else None
+            )
     return Section(sid, heading, blocks, subsections, level, number if heading else "")
 
 
@@ -743,8 +791,12 @@ def _glossary(f: YamlFile, lang: str, terms: list[Term]) -> list[Term]:
 
     collator = icu.Collator.createInstance(icu.Locale(lang))
     first: dict[str, Term] = {}
+    kept: list[Term] = []
     for term in terms:
-        name = plain(term.term.source).casefold()
+        name = _same(plain(term.term.source))
+        if not name:
+            kept.append(term)  # a term that prints no letters: nothing to compare
+            continue
         if name in first:
             f.diagnostics.append(
                 Diagnostic(
@@ -758,8 +810,16 @@ def _glossary(f: YamlFile, lang: str, terms: list[Term]) -> list[Term]:
             )
             continue
         first[name] = term
-    ordered = sorted(first.values(), key=lambda t: collator.getSortKey(plain(t.term.source)))
+        kept.append(term)
+    ordered = sorted(kept, key=lambda t: collator.getSortKey(plain(t.term.source)))
     return [Term(copy(t.term), copy(t.definition)) for t in ordered]
+
+
+def _same(term: str) -> str:
+    """A term as the glossary compares it: composed, compatibility forms folded (fullwidth
+    letters), invisible format characters (zero-width spaces) dropped, case ignored."""
+    folded = unicodedata.normalize("NFKC", term).casefold()
+    return "".join(c for c in folded if unicodedata.category(c) != "Cf").strip()
 
 
 def plain(source: str) -> str:
@@ -769,7 +829,7 @@ def plain(source: str) -> str:
 
 # Ids of pressrun's own parts of a page: the bibliography and its entries, notes and their
 # calls, the contents, the booklet's filler page, the text's wrappers.
-RESERVED_IDS = ("bibliography", "refs", "contents")
+RESERVED_IDS = ("bibliography", "refs", "contents", "glossary")
 RESERVED_PREFIXES = ("ref-", "note-", "pressrun", "pr-", "sidenote")
 
 

@@ -98,7 +98,7 @@ def check(f: YamlFile, inline: Inline, image_file: Callable[[str, Location], obj
                 "fenced-div",
                 "use the block types (notice, quote, …) instead",
             )
-    if "\n" not in source and re.search(r"\|\s*:?-{3,}:?\s*\|", source):
+    if not inline.phrase and "\n" not in source and re.search(r"\|\s*:?-{3,}:?\s*\|", source):
         f.diagnostics.append(
             Diagnostic(
                 inline.where,

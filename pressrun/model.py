@@ -211,6 +211,7 @@ def percent(r: Reader, node: yaml.Node, what: str) -> int | None:
 
 
 ALIGNS = ("left", "center", "right")
+SEQUENCE = "tag:yaml.org,2002:seq"
 
 
 @block_kind
@@ -242,22 +243,28 @@ class Table(Block):
         shaped = [row for _, row in rows if row is not None]
         columns = len(header) if header else len(shaped[0]) if shaped else 0
         for node, row in rows:
-            if row is not None and len(row) != columns:
+            if row == []:
+                f.error(
+                    node, "a row with no cells", "table-shape", "give it its cells, or remove it"
+                )
+            elif row is not None and len(row) != columns:
                 f.error(
                     node,
                     f"a row of {len(row)} cells in a table of {columns} columns",
                     "table-shape",
                     "give every row as many cells as the first (or the header) has",
                 )
-        align = f.strings(parts["align"], "align") if "align" in parts else []
-        for node, value in zip(getattr(parts.get("align"), "value", []), align, strict=False):
-            if value not in ALIGNS:
+        align = []
+        for node in f.sequence(parts["align"], "align") if "align" in parts else []:
+            value = f.string(node, "each item of align")
+            if value is not None and value not in ALIGNS:
                 f.error(
                     node,
                     f"unknown alignment '{value}'",
                     "bad-value",
                     did_you_mean(value, ALIGNS) or f"use one of: {', '.join(ALIGNS)}",
                 )
+            align.append(value or "left")
         if align and columns and len(align) != columns:
             f.error(
                 parts["align"],
@@ -268,7 +275,7 @@ class Table(Block):
         align = [a if a in ALIGNS else "left" for a in align][:columns]
         align += ["left"] * (columns - len(align))
         credit = r.optional(parts, "credit", "credit")
-        if "rows" in parts and parts["rows"].tag == "tag:yaml.org,2002:seq" and not nodes:
+        if "rows" in parts and parts["rows"].tag == SEQUENCE and not nodes:
             f.error(
                 parts["rows"],
                 "a table needs at least one row",
@@ -314,7 +321,9 @@ class Box(Block):
                     "box-content",
                     "put it after the box",
                 )
-        return cls(title, blocks) if "blocks" in parts else None
+        if "blocks" in parts and parts["blocks"].tag == SEQUENCE and not nodes:
+            r.f.error(parts["blocks"], "a box with no blocks", "empty", "give it its text")
+        return cls(title, blocks) if blocks else None
 
     def inlines(self):
         if self.title:
@@ -354,6 +363,8 @@ class Terms(Block):
             )
             if term and definition:
                 terms.append(Term(term, definition))
+        if body.tag == SEQUENCE and not body.value:
+            r.f.error(body, "a terms block with no terms", "empty", "give it its terms")
         return cls(terms) if terms else None
 
     def inlines(self):
@@ -403,7 +414,11 @@ class Excerpt(Block):
                 'write it as "[@key, p. 12]" (in quotes: YAML reads [ as a list)',
             )
             return None
-        return cls(title, lines, citation) if lines else None
+        if "text" in parts and lines is not None and not any(x.source.strip() for x in lines):
+            if getattr(parts["text"], "tag", "").endswith(":str"):
+                r.f.error(parts["text"], "an excerpt with no text", "empty", "give it its lines")
+            return None
+        return cls(title, lines, citation)
 
     def numbered(self) -> list[tuple[int, Inline]]:
         """Each line with its number (0 for an empty line, which is not counted)."""
@@ -425,6 +440,11 @@ class Excerpt(Block):
 @dataclass(eq=False)
 class PageBreak(Block):
     """The next block starts a new page in print; the web edition ignores it."""
+
+    def __eq__(self, other) -> bool:  # one page break is as good as another
+        return isinstance(other, PageBreak)
+
+    __hash__ = Block.__hash__
 
     kind: ClassVar[str] = "page-break"
 

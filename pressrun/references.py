@@ -338,8 +338,8 @@ def _from_yaml(f: YamlFile, warnings: list[Diagnostic]) -> list[Reference]:
         if not isinstance(item, yaml.MappingNode):
             f.error(item, "a reference must be a mapping with id, type, title…", "wrong-type")
             continue
-        fields = {k.value: v for k, v in item.value if hasattr(k, "value")}
-        keys = {k.value: k for k, _ in item.value if hasattr(k, "value")}
+        fields = {k.value: v for k, v in item.value if isinstance(k, yaml.ScalarNode)}
+        keys = {k.value: k for k, _ in item.value if isinstance(k, yaml.ScalarNode)}
         values = {
             name: node.value if isinstance(node, yaml.ScalarNode) else None
             for name, node in fields.items()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import datetime
 import re
 from pathlib import Path
@@ -11,6 +12,11 @@ import yaml
 from .diagnostics import Diagnostic, Location, PressrunError, did_you_mean
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
+# What YAML escapes can write and no text holds: control characters (but tab and line ends),
+# lone surrogates (which cannot be encoded), noncharacters.
+UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+# Aliases may repeat a few nodes, not multiply a file: the nodes they add, at most.
+MAX_REPEATED_NODES = 50_000
 MAX_ALIASES = 20  # content needs few; more could expand exponentially
 MAX_DEPTH = 100  # content nests a few levels; thousands would exhaust Python's stack
 CORE_TAGS = {
@@ -99,6 +105,30 @@ def _aliases(root: yaml.Node | None) -> int:
     return again
 
 
+def _repeated(root: yaml.Node) -> int:
+    """How many nodes aliases add: the nodes of the document with every alias written out,
+    less its own (counted bottom up, each node once, so an alias bomb costs nothing here)."""
+    size: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if id(node) in size:
+            continue
+        children = (
+            node.value
+            if isinstance(node, yaml.SequenceNode)
+            else [item for pair in node.value for item in pair]
+            if isinstance(node, yaml.MappingNode)
+            else []
+        )
+        if done:
+            size[id(node)] = 1 + sum(size[id(child)] for child in children)
+        else:
+            stack.append((node, True))
+            stack.extend((child, False) for child in children if id(child) not in size)
+    return size[id(root)] - len(size)
+
+
 def _explain(exc: yaml.MarkedYAMLError, text: str):
     """PyYAML's complaint in plain words, placed on the line that is wrong (PyYAML often
     notices a mistake lines later): (mark, message, code, hint)."""
@@ -175,6 +205,7 @@ class YamlFile:
         self.diagnostics: list[Diagnostic] = []
         self.text = ""
         self.root: yaml.Node | None = None
+        self._line_starts: list[int] | None = None
         self._parse()
 
     # -- locations and messages ------------------------------------------------------------
@@ -183,9 +214,10 @@ class YamlFile:
         return Location(self.display, mark.line + 1, mark.column + 1)
 
     def at_offset(self, offset: int) -> Location:
-        line = self.text.count("\n", 0, offset) + 1
-        column = offset - (self.text.rfind("\n", 0, offset) + 1) + 1
-        return Location(self.display, line, column)
+        if self._line_starts is None:  # found once: a long excerpt asks for every line
+            self._line_starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
+        line = bisect.bisect_right(self._line_starts, offset)
+        return Location(self.display, line, offset - self._line_starts[line - 1] + 1)
 
     def error(self, where, message: str, code: str, hint: str = "") -> None:
         loc = where if isinstance(where, Location) else self.where(where)
@@ -277,15 +309,31 @@ class YamlFile:
                     )
                 ]
             )
+        if _repeated(self.root) > MAX_REPEATED_NODES:
+            raise PressrunError(
+                [
+                    Diagnostic(
+                        here,
+                        f"YAML aliases (*name) repeat more than {MAX_REPEATED_NODES:,} values "
+                        "of this file",
+                        "yaml-aliases",
+                        "write the repeated parts out once each, or repeat fewer of them",
+                    )
+                ]
+            )
         tagged = _tags(self.root)
         if tagged:
             raise PressrunError(
                 [
                     Diagnostic(
                         self.where(node),
-                        f"YAML tags are not allowed ('{_short_tag(node.tag)}')",
+                        "YAML merge keys ('<<') are not allowed"
+                        if node.tag.endswith(":merge")
+                        else f"YAML tags are not allowed ('{_short_tag(node.tag)}')",
                         "yaml-tag",
-                        "remove the tag: pressrun reads plain text, lists and mappings",
+                        "write the keys out"
+                        if node.tag.endswith(":merge")
+                        else "remove the tag: pressrun reads plain text, lists and mappings",
                     )
                     for node in tagged
                 ]
@@ -344,6 +392,15 @@ class YamlFile:
                     "in quotes"
                 )
             self.error(node, f"{what} must be text", "wrong-type", hint)
+            return None
+        bad = UNPRINTABLE.search(node.value)
+        if bad:
+            self.error(
+                node,
+                f"{what} holds the character U+{ord(bad.group(0)):04X}, which no text can print",
+                "bad-character",
+                "remove it (a YAML escape such as \\ud800 or \\x1b writes it)",
+            )
             return None
         return node.value
 

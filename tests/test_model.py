@@ -190,3 +190,34 @@ def test_every_block_kind_and_key_is_documented_in_the_readme():
                 "rows:", "align:", "credit:", "title:", "blocks:", "term:", "definition:",
                 "text:", "citation:", "width:"):  # fmt: skip
         assert key in section, key
+
+
+def test_images_are_weighed_at_each_use(tmp_path, monkeypatch):
+    """Each use of an image is a copy inside the document: a text that repeats a large one
+    is refused before any layout (the budget is lowered here to a few uses of a small one)."""
+    import pressrun.load
+    from pressrun.diagnostics import PressrunError
+
+    project = mini_project(tmp_path)
+    en = project.content / "mini" / "en.yaml"
+    en.write_text(en.read_text() + '      - "' + "![x](picture.png) " * 5 + '"\n')
+    size = (project.content / "mini" / "picture.png").stat().st_size
+    monkeypatch.setattr(pressrun.load, "MAX_IMAGE_BYTES", 4 * size)
+    with pytest.raises(PressrunError) as raised:
+        load(project, "mini")
+    assert "the text prints images 5 times" in str(raised.value)
+    monkeypatch.setattr(pressrun.load, "MAX_IMAGE_BYTES", 5 * size)
+    assert load(project, "mini").articles["en"]
+
+
+def test_each_line_of_a_long_excerpt_is_placed_where_it_is_written(tmp_path):
+    """Lines are placed by a search over the file's line starts (each line used to count the
+    file again: minutes for a long excerpt)."""
+    project = mini_project(tmp_path)
+    en = project.content / "mini" / "en.yaml"
+    lines = "".join(f"            line {n}\n" for n in range(50_000))
+    en.write_text(en.read_text() + "      - excerpt:\n          text: |\n" + lines)
+    excerpt = load(project, "mini").articles["en"].sections[0].blocks[-1]
+    assert len(excerpt.lines) == 50_000
+    last = excerpt.lines[-1]
+    assert (last.source, last.where.line, last.where.column) == ("line 49999", 50_006, 13)
