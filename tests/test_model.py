@@ -216,8 +216,14 @@ def test_each_line_of_a_long_excerpt_is_placed_where_it_is_written(tmp_path):
     project = mini_project(tmp_path)
     en = project.content / "mini" / "en.yaml"
     lines = "".join(f"            line {n}\n" for n in range(50_000))
-    en.write_text(en.read_text() + "      - excerpt:\n          text: |\n" + lines)
+    before = en.read_text() + "      - excerpt:\n          text: |\n"
+    en.write_text(before + lines)
     excerpt = load(project, "mini").articles["en"].sections[0].blocks[-1]
     assert len(excerpt.lines) == 50_000
     last = excerpt.lines[-1]
-    assert (last.source, last.where.line, last.where.column) == ("line 49999", 50_006, 13)
+    first_line = before.count("\n") + 1
+    assert (last.source, last.where.line, last.where.column) == (
+        "line 49999",
+        first_line + 49_999,
+        13,
+    )
