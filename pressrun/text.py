@@ -203,11 +203,12 @@ def run_pandoc(
             timeout=pandoc.SECONDS,
         )
     except subprocess.TimeoutExpired:
-        raise fail(
-            _suspect(pub, where),
+        raise _limit(
+            pub,
+            where,
+            document,
             f"pandoc took more than {pandoc.SECONDS} s to format the text and its references "
             f"({_files(pub)})",
-            "pandoc-limit",
             "look for a huge or self-repeating entry in the references",
         ) from None
     stdout = result.stdout.decode("utf-8", "replace")
@@ -215,15 +216,29 @@ def run_pandoc(
     if result.returncode == 0:
         return stdout, stderr
     if result.returncode == pandoc.HEAP_EXHAUSTED or "Heap exhausted" in stderr:
-        raise fail(
-            _suspect(pub, where),
+        raise _limit(
+            pub,
+            where,
+            document,
             f"pandoc needed more than {pandoc.MEBIBYTES:,} MiB of memory for the text and its "
             f"references ({_files(pub)})",
-            "pandoc-limit",
             "look for a huge or self-repeating entry (such as @string macros that double) "
             "in the references",
         )
     raise fail(where, f"pandoc failed: {_pandoc_message(stderr, pub)}", "pandoc-failed")
+
+
+def _limit(pub: Publication, where: Location, document: str, message: str, hint: str):
+    """A limit hit: blamed on the text when it outweighs what pandoc reads besides (a table of
+    100,000 rows), else on the one references file or style."""
+    besides = sum(path.stat().st_size for path in _inputs(pub) if path.is_file())
+    if len(document.encode("utf-8")) > besides:
+        hint = (
+            f"the text is long ({len(document):,} characters for pandoc): split it into "
+            "several publications, or shorten its longest tables and excerpts"
+        )
+        return fail(where, message, "pandoc-limit", hint)
+    return fail(_suspect(pub, where), message, "pandoc-limit", hint)
 
 
 def _suspect(pub: Publication, where: Location) -> Location:

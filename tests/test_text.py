@@ -201,3 +201,23 @@ def test_a_paragraph_repeated_by_yaml_alias_gets_the_full_note_first(tmp_path):
     result = text(pub, "en", "en-US")
     assert "Jane Doe, <em>A Book</em> (2020), 3." in result.pieces[first.position]
     assert "Doe, <em>A Book</em>, 3." in result.pieces[second.position]
+
+
+def test_a_limit_hit_by_a_long_text_blames_the_text_not_the_references(tmp_path, monkeypatch):
+    """A text far larger than its references file (a table of thousands of rows) that takes
+    pandoc too long is named as the cause, with a hint that fits it."""
+    from conftest import mini_project
+
+    import pressrun.pandoc
+
+    project = mini_project(tmp_path)
+    en = project.content / "mini" / "en.yaml"
+    rows = "".join(f"            - [row {n}, b, c]\n" for n in range(3000))
+    en.write_text(en.read_text() + "      - table:\n          rows:\n" + rows)
+    pub = load(project, "mini")
+    monkeypatch.setattr(pressrun.pandoc, "SECONDS", 0.01)
+    with pytest.raises(PressrunError) as raised:
+        text(pub, "en", "en-US")
+    message = str(raised.value)
+    assert message.startswith("content/mini/en.yaml:1:1: error: pandoc took more than 0.01 s")
+    assert "the text is long" in message
