@@ -662,7 +662,8 @@ class ContentReader:
         found: list[Block] = []
         for block in map(self.block, self.f.sequence(node, what)):
             # A page break after a page break would only add a blank page.
-            if block and not (isinstance(block, PageBreak) and found and found[-1] == block):
+            again = found and isinstance(found[-1], PageBreak)
+            if block and not (isinstance(block, PageBreak) and again):
                 found.append(block)
         return found
 

@@ -78,8 +78,8 @@ def check(f: YamlFile, inline: Inline, image_file: Callable[[str, Location], obj
             "link-url",
             "links go to http(s):// or mailto: addresses, or to #a-section of the text",
         )
-    for line in source.splitlines() if not inline.phrase else []:
-        if re.match(r" {0,3}#{1,6}(\s|$)", line):
+    for line in source.splitlines():
+        if not inline.phrase and re.match(r" {0,3}#{1,6}(\s|$)", line):
             f.diagnostics.append(
                 Diagnostic(
                     inline.locate(line.strip()),
@@ -90,7 +90,6 @@ def check(f: YamlFile, inline: Inline, image_file: Callable[[str, Location], obj
                     severity="warning",
                 )
             )
-    for line in source.splitlines():
         if line.lstrip().startswith(":::"):
             f.error(
                 inline.locate(line.strip()),

@@ -424,8 +424,9 @@ class Excerpt(Block):
         """Each line with its number (0 for an empty line, which is not counted)."""
         found, number = [], 0
         for line in self.lines:
-            number += 1 if line.source.strip() else 0
-            found.append((number if line.source.strip() else 0, line))
+            counted = bool(line.source.strip())
+            number += counted
+            found.append((number if counted else 0, line))
         return found
 
     def inlines(self):
@@ -440,11 +441,6 @@ class Excerpt(Block):
 @dataclass(eq=False)
 class PageBreak(Block):
     """The next block starts a new page in print; the web edition ignores it."""
-
-    def __eq__(self, other) -> bool:  # one page break is as good as another
-        return isinstance(other, PageBreak)
-
-    __hash__ = Block.__hash__
 
     kind: ClassVar[str] = "page-break"
 

@@ -309,7 +309,6 @@ def _space_left(page) -> float:
     for box in _boxes(area):
         if type(box).__name__ == "FootnoteAreaBox" and box.children:
             bottom = min(bottom, box.position_y)
-    lines = _flow_lines(page)
     used = max(
         (
             b.position_y + b.margin_height()
@@ -318,7 +317,7 @@ def _space_left(page) -> float:
         ),
         default=bottom,
     )
-    return max(0.0, bottom - used) if lines or used else 0.0
+    return max(0.0, bottom - used)
 
 
 def _boxes(box):

@@ -44,9 +44,10 @@ class _NoAliasBombLoader(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
 
-def _compose(text: str) -> yaml.Node | None:
-    """libyaml's composer when it is there (fast); PyYAML's for its clearer error messages and
-    to stop an alias bomb at its first alias too many."""
+def _compose(text: str) -> tuple[yaml.Node | None, int]:
+    """The document and how many aliases it has: libyaml's composer when it is there (fast);
+    PyYAML's for its clearer error messages and to stop an alias bomb at its first alias too
+    many."""
     fast = getattr(yaml, "CSafeLoader", None)
     if fast is not None:
         try:
@@ -54,9 +55,11 @@ def _compose(text: str) -> yaml.Node | None:
         except yaml.YAMLError:
             pass
         else:
-            if _aliases(root) <= MAX_ALIASES:
-                return root
-    return yaml.compose(text, Loader=_NoAliasBombLoader)
+            aliases = _aliases(root)
+            if aliases <= MAX_ALIASES:
+                return root, aliases
+    root = yaml.compose(text, Loader=_NoAliasBombLoader)
+    return root, _aliases(root)
 
 
 def _too_deep(text: str) -> int | None:
@@ -282,7 +285,7 @@ class YamlFile:
                 ]
             )
         try:
-            self.root = _compose(self.text)
+            self.root, aliases = _compose(self.text)
         except RecursionError:
             raise PressrunError(
                 [
@@ -309,7 +312,7 @@ class YamlFile:
                     )
                 ]
             )
-        if _repeated(self.root) > MAX_REPEATED_NODES:
+        if aliases and _repeated(self.root) > MAX_REPEATED_NODES:  # a walk only if needed
             raise PressrunError(
                 [
                     Diagnostic(

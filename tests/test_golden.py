@@ -17,17 +17,24 @@ from conftest import SPECIMEN
 
 GOLDEN = Path(__file__).parent / "golden" / SPECIMEN
 FILES = {"handout": "handout.html", "booklet": "booklet.html", "web": "index.html"}
+STYLE = re.compile(r"(<style>\n)(.*?)(\n</style>)", re.S)
 DATA_URL = re.compile(r"data:([\w/+.-]+);base64,([A-Za-z0-9+/=]+)")
 
 
 def normalized(html: str) -> str:
-    """The HTML with each inlined image as its digest: a picture is reviewed as a picture."""
+    """The HTML with each inlined image as its digest (a picture is reviewed as a picture)
+    and its inlined stylesheets as theirs (they are reviewed in styles/, where they are
+    written; a change still shows here, as a new digest)."""
 
     def digest(match: re.Match) -> str:
         sha = hashlib.sha256(match.group(2).encode()).hexdigest()[:16]
         return f"data:{match.group(1)};sha256={sha}"
 
-    return DATA_URL.sub(digest, html)
+    def style(match: re.Match) -> str:
+        sha = hashlib.sha256(match.group(2).encode()).hexdigest()[:16]
+        return f"{match.group(1)}/* the format's stylesheets: sha256={sha} */{match.group(3)}"
+
+    return STYLE.sub(style, DATA_URL.sub(digest, html))
 
 
 @pytest.mark.parametrize("fmt", FILES)
