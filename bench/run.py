@@ -335,6 +335,71 @@ def bench_notes() -> None:
         row(label, f"{seconds / count * 1000:.0f} ms", f"{count} A4 pages, {words // every} notes")
 
 
+def bench_class_set(work: Path) -> None:
+    """A class set of 30 four-page handouts against one copy (goal: at most 3 times)."""
+    print("Class sets (a four-page worksheet, a roster of 30)")
+    project = work / "worksheet"
+    for folder in ("templates", "styles"):
+        shutil.copytree(ROOT / folder, project / folder)
+    pub = project / "content" / "frontier-worksheet"
+    shutil.copytree(ROOT / "content" / "frontier-worksheet", pub)
+    meta = (pub / "publication.yaml").read_text(encoding="utf-8")
+    meta = meta.replace("languages: [en, es]", "languages: [en]")
+    meta = re.sub(r"\n  es: .*", "", meta)
+    meta = meta.replace(
+        "formats: [handout, booklet, teacher, answer-key, web]", "formats: [handout]"
+    )
+    text = (pub / "en.yaml").read_text(encoding="utf-8")
+    extra = text[text.index("  - heading: Comparing") :].replace("id: comparing", "id: again")
+    (pub / "en.yaml").write_text(text + extra, encoding="utf-8")
+    roster = work / "class.csv"  # the test roster's 30 names, versions shared out in turn
+    names = (ROOT / "tests" / "data" / "rosters" / "class-10b.csv").read_text(encoding="utf-8")
+    roster.write_text(re.sub(r",(version|[AB]?)$", "", names, flags=re.M), encoding="utf-8")
+    figures = {}
+    for versions in (1, 2):
+        (pub / "publication.yaml").write_text(
+            re.sub(r"versions: \d", f"versions: {versions}", meta), encoding="utf-8"
+        )
+        one, sets = [], []
+        for _ in range(3):
+            shutil.rmtree(project / "output", ignore_errors=True)
+            one.append(timed(pressrun(project, "build", "-q", "--jobs", "1"))[0])
+            shutil.rmtree(project / "output", ignore_errors=True)
+            sets.append(
+                timed(
+                    pressrun(
+                        project, "class-set", "frontier-worksheet", "--roster", str(roster), "-q"
+                    )
+                )[0]
+            )
+        stamped = statistics.median(
+            timed(
+                pressrun(project, "class-set", "frontier-worksheet", "--roster", str(roster), "-q")
+            )[0]
+            for _ in range(3)
+        )
+        figures[versions] = statistics.median(one), statistics.median(sets), stamped
+    handout = project / "output" / "frontier-worksheet" / "en" / "handout-A.pdf"
+    page_count = pages(handout)
+    single, _, _ = figures[1]
+    row(
+        "one copy: build the handout, cold (median of 3)",
+        f"{single:.2f} s",
+        f"{page_count} pages, one version",
+    )
+    for versions, (_, whole, stamped) in figures.items():
+        row(
+            f"class set of 30, {versions} version(s), cold",
+            f"{whole:.2f} s",
+            f"{whole / single:.2f} x one copy (goal: at most 3)",
+        )
+        row(
+            f"class set of 30, {versions} version(s), copies built",
+            f"{stamped:.2f} s",
+            "names typeset and stamped only",
+        )
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="pressrun-bench-") as temporary:
         work = Path(temporary)
@@ -344,6 +409,7 @@ def main() -> None:
         bench_large(work)
         bench_libraries(work)
         bench_notes()
+        bench_class_set(work)
 
 
 if __name__ == "__main__":

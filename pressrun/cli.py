@@ -184,6 +184,50 @@ def release(ctx, publication, version, key, strict):
     )
 
 
+@cli.command("class-set")
+@click.argument("publication")
+@click.option(
+    "--roster",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="CSV of the class: a name column (required), class and version (optional).",
+)
+@click.option(
+    "--format", "format_name", default="handout", show_default=True, help="handout or booklet."
+)
+@click.option("--lang", default=None, help="The language (default: the publication's first).")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Where to write it (default: output/<pub>/<lang>/<format>-<roster>.pdf).",
+)
+@click.option("--quiet", "-q", is_flag=True, help="Print only errors and warnings.")
+@STRICT
+@click.pass_context
+def class_set(ctx, publication, roster, format_name, lang, output, quiet, strict):
+    """Print a class set of PUBLICATION: a copy per student of the roster, named on every
+    page, each starting on a new sheet (booklets imposed), in one PDF.
+    """
+    from .classset import make_class_set
+    from .console import report_for
+
+    project = project_of(ctx)
+    warnings = Warnings(strict)
+    report = report_for(warnings, quiet)
+    started = time.perf_counter()
+    try:
+        made = make_class_set(project, publication, roster, format_name, lang, output, report)
+    finally:
+        report.close()
+    if not quiet:
+        click.echo(
+            f"wrote {project.display(made.path)}: {made.students} copies, {made.pages} pages, "
+            f"in {time.perf_counter() - started:.2f} s"
+        )
+
+
 def edition_folders(project: Project, folders: tuple[Path, ...]) -> list[Path]:
     from .editions import all_editions
     from .release import editions_root

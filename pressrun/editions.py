@@ -227,14 +227,16 @@ class Reproduction:
 
 
 def embedded_sources(edition: Edition) -> dict[str, bytes]:
-    """The sources carried inside the edition's first archival PDF, each one checked: a
-    plain path of the publication, its templates or styles, and within the size caps."""
+    """The sources carried inside the edition's first archival PDF that carries them all (a
+    students' copy of a worksheet leaves out the texts), each one checked: a plain path of
+    the publication, its templates or styles, and within the size caps."""
     pub = edition.manifest.publication
+    wanted = set(edition.manifest.sources)
     for entry in edition.manifest.files:
         name = entry.path
         if archival(name):
             found = _attachments(edition.folder / name, pub)
-            if found:
+            if found and wanted <= set(found):
                 return found
     raise fail(
         Location(str(edition.folder)),

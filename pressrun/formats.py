@@ -10,6 +10,7 @@ import yaml
 
 from .archive import is_safe_path
 from .project import PAPERS, Project, inside
+from .worksheet import AUDIENCES
 from .yamlnodes import YamlFile
 
 
@@ -49,8 +50,17 @@ class Format:
     def on_screen(self) -> bool:
         return self.outputs[0].screen
 
-    def file(self, output: Output) -> str:
-        return output.file.format(name=self.name)
+    def file(self, output: Output, version: str = "") -> str:
+        """The file of `output` (of a worksheet's version: handout-A.pdf)."""
+        return output.file.format(name=self.copy_name(version))
+
+    def copy_name(self, version: str = "") -> str:
+        return f"{self.name}-{version}" if version else self.name
+
+    @property
+    def audience(self) -> str:
+        """Whose copy it prints: the students' (no answers), the teacher's, the answer key."""
+        return self.variables.get("audience", "students")
 
     def labels(self) -> list[str]:
         """The labels the web edition prints for links to this format's files."""
@@ -153,6 +163,14 @@ def read_formats(project: Project) -> dict[str, Format]:
             )
         elif impose is not None:
             outputs += (IMPOSITIONS[impose],)
+        variables = _variables(f, keys["variables"]) if "variables" in keys else {}
+        if variables.get("audience", "students") not in AUDIENCES:
+            f.error(
+                keys["variables"],
+                f"unknown audience '{variables['audience']}'",
+                "bad-value",
+                f"use one of: {', '.join(AUDIENCES)}",
+            )
         formats[name] = Format(
             name,
             template,
@@ -160,7 +178,7 @@ def read_formats(project: Project) -> dict[str, Format]:
             {paper: f.string(size, "page size") or "" for paper, size in sizes.items()},
             outputs,
             multiple,
-            _variables(f, keys["variables"]) if "variables" in keys else {},
+            variables,
         )
     f.raise_errors()
     return formats

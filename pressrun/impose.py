@@ -58,19 +58,25 @@ def impose(pdf: bytes, paper: str, options: Imposition) -> bytes:
                 Contents=out.make_stream("\n".join(ops).encode("ascii")),
             )
             out.pages.append(pikepdf.Page(out.make_indirect(page)))
-        title = booklet.docinfo.get("/Title")
-        if title is not None:
-            out.docinfo["/Title"] = pikepdf.String(f"{title} (print)")
-        for key in ("/CreationDate", "/ModDate"):
-            if key in booklet.docinfo:
-                out.docinfo[key] = booklet.docinfo[key]
-        buffer = io.BytesIO()
-        out.save(
-            buffer,
-            deterministic_id=True,
-            compress_streams=True,
-            object_stream_mode=pikepdf.ObjectStreamMode.generate,
-        )
+        return derived(out, booklet, "print")
+
+
+def derived(out: pikepdf.Pdf, source: pikepdf.Pdf, what: str) -> bytes:
+    """`out`, a file made from `source`, saved with its title ("Title (print)") and dates,
+    and the same bytes every time."""
+    title = source.docinfo.get("/Title")
+    if title is not None:
+        out.docinfo["/Title"] = pikepdf.String(f"{title} ({what})")
+    for key in ("/CreationDate", "/ModDate"):
+        if key in source.docinfo:
+            out.docinfo[key] = source.docinfo[key]
+    buffer = io.BytesIO()
+    out.save(
+        buffer,
+        deterministic_id=True,
+        compress_streams=True,
+        object_stream_mode=pikepdf.ObjectStreamMode.generate,
+    )
     return buffer.getvalue()
 
 

@@ -26,6 +26,7 @@ from .model import (
     Change,
     Cover,
     Edition,
+    Exercise,
     Imposition,
     Inline,
     PageBreak,
@@ -38,6 +39,7 @@ from .model import (
 from .project import ID_PATTERN, PAPERS, Project, inside
 from .references import FORMATS as REFERENCE_FORMATS
 from .references import Reference, duplicate_references, read_references
+from .worksheet import MAX_VERSIONS
 from .yamlnodes import YamlFile
 
 SCOPES = ("publication", "library")  # references-scope: the first is the default
@@ -69,6 +71,8 @@ def _load(project: Project, pub_id: str) -> Publication:
             "authors",
             "course",
             "numbered",
+            "versions",
+            "web-url",
         ),
         what="publication.yaml",
     )
@@ -125,6 +129,8 @@ def _load(project: Project, pub_id: str) -> Publication:
     authors = _authors(g, top["authors"]) if "authors" in top else []
     course = _per_language(g, top.get("course"), languages, "course")
     numbered = bool(g.boolean(top["numbered"], "numbered")) if "numbered" in top else False
+    versions = _versions(g, top["versions"]) if "versions" in top else 1
+    web_url = _web_url(g, top["web-url"], languages) if "web-url" in top else {}
     cover = _cover(g, top["cover"], folder) if "cover" in top else None
     imposition = _imposition(g, top["imposition"]) if "imposition" in top else Imposition()
     ref_files = _reference_files(g, top.get("references"), folder, meta_file.root)
@@ -171,6 +177,18 @@ def _load(project: Project, pub_id: str) -> Publication:
         errors += found
     for lang, article in articles.items():
         errors += _image_budget(article, folder, project.display(folder / f"{lang}.yaml"))
+    if versions > 1 and not any(
+        isinstance(block, Exercise) for article in articles.values() for block in article.blocks()
+    ):
+        warnings.append(
+            Diagnostic(
+                g.where(top["versions"]),
+                f"versions: {versions}, and the text has no exercises to shuffle: one copy is made",
+                "versions-unused",
+                "add exercises, or remove versions:",
+                severity="warning",
+            )
+        )
     errors, warnings = list(dict.fromkeys(errors)), list(dict.fromkeys(warnings))
     if errors:
         raise PressrunError(errors)
@@ -199,6 +217,8 @@ def _load(project: Project, pub_id: str) -> Publication:
         authors=authors,
         course=course,
         numbered=numbered,
+        versions=versions,
+        web_url=web_url,
     )
 
 
@@ -411,6 +431,44 @@ def _per_language(g: YamlFile, node, languages: list[str], what: str) -> dict[st
         keys = g.mapping(node, optional=languages, what=what)
         return {lang: g.string(value, f"{what} ({lang})") or "" for lang, value in keys.items()}
     return {"*": g.string(node, what) or ""}
+
+
+def _versions(g: YamlFile, node) -> int:
+    """How many versions of a worksheet (A, B, …) to make: 1 to MAX_VERSIONS."""
+    hint = f"give a number from 1 to {MAX_VERSIONS}: 2 makes versions A and B"
+    text = g.matching(node, r"\d{1,2}", "versions", hint)
+    if text is not None and not 1 <= int(text) <= MAX_VERSIONS:
+        g.error(node, f"versions {text} is not 1 to {MAX_VERSIONS}", "bad-value", hint)
+        return 1
+    return int(text or 1)
+
+
+def _web_url(g: YamlFile, node, languages: list[str]) -> dict[str, str]:
+    """The web edition's address, for all languages or per language: http(s) only."""
+    found = _per_language(g, node, languages, "web-url")
+    where = (
+        {lang: value for lang, value in _keys(node).items()}
+        if isinstance(node, yaml.MappingNode)
+        else {}
+    )
+    for lang, url in list(found.items()):
+        if url and not (url.lower().startswith(("http://", "https://")) and len(url) <= 300):
+            g.error(
+                where.get(lang, node),
+                f"web-url '{shortened(url, 60)}' is not a web address",
+                "bad-link",
+                "give the address of the web edition, starting with https://",
+            )
+            del found[lang]
+        elif url and re.search(r"[\s<>\"]", url):
+            g.error(
+                where.get(lang, node),
+                "web-url holds a space or a quote",
+                "bad-link",
+                "write the address as the browser shows it",
+            )
+            del found[lang]
+    return found
 
 
 def _cover(g: YamlFile, node, folder: Path) -> Cover | None:

@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Protocol
 
-from .diagnostics import Diagnostic, Location, did_you_mean
+import yaml
+
+from .diagnostics import Diagnostic, Location, did_you_mean, shortened
 from .sandbox import readable
 
 if TYPE_CHECKING:
-    import yaml
-
     from .references import Reference
     from .yamlnodes import YamlFile
 
@@ -195,6 +195,10 @@ class Figure(Block):
         yield self.image
 
 
+def article(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"
+
+
 def percent(r: Reader, node: yaml.Node, what: str) -> int | None:
     """A share of the text width, from 10% to 100%."""
     text = r.f.matching(node, r"\d{1,3}\s*%", what, "give a share of the text width, such as 60%")
@@ -314,10 +318,10 @@ class Box(Block):
         read = [(node, r.block(node)) for node in nodes]
         blocks = [block for _, block in read if block]
         for node, block in read:
-            if isinstance(block, Box | PageBreak):
+            if isinstance(block, Box | PageBreak | Exercise):
                 r.f.error(
                     node,
-                    f"a box cannot hold a {block.kind} block",
+                    f"a box cannot hold {article(block.kind)} {block.kind} block",
                     "box-content",
                     "put it after the box",
                 )
@@ -447,6 +451,262 @@ class PageBreak(Block):
     @classmethod
     def read(cls, r, body, keys):
         return cls() if r.f.boolean(body, "page-break") else None
+
+
+MAX_LINES = 60  # answer lines of one exercise: more than two pages of writing
+MAX_BOX_MM = 250  # an answer box at most a page high
+LENGTH = re.compile(r"(\d{1,4}(?:\.\d{1,2})?)\s*(mm|cm|in|pt)")
+MILLIMETRES = {"mm": 1.0, "cm": 10.0, "in": 25.4, "pt": 25.4 / 72}
+
+
+@readable
+@dataclass(frozen=True)
+class Space:
+    """The room a students' copy leaves for an answer: ruled lines, or an empty box."""
+
+    lines: int = 0
+    box_mm: float = 0.0
+
+    @property
+    def height_mm(self) -> float:
+        return self.box_mm or self.lines * LINE_MM
+
+
+LINE_MM = 8.0  # one ruled writing line
+readable(Space, "height_mm")
+
+
+def read_space(r: Reader, node: yaml.Node) -> Space | None:
+    """`{lines: 5}`, `{box: 4cm}` or `none`."""
+    f = r.f
+    hint = "write space: {lines: 5}, space: {box: 4cm} or space: none"
+    if isinstance(node, yaml.ScalarNode) and node.value in ("none", "", "~", "null"):
+        return Space()
+    if not isinstance(node, yaml.MappingNode) or len(node.value) != 1:
+        f.error(node, "space must be lines, a box or none", "bad-value", hint)
+        return None
+    keys = f.mapping(node, optional=("lines", "box"), what="space")
+    if "lines" in keys:
+        text = f.matching(keys["lines"], r"\d{1,3}", "lines", f"give 1 to {MAX_LINES} lines")
+        if text is not None and not 1 <= int(text) <= MAX_LINES:
+            f.error(keys["lines"], f"{text} lines is not 1 to {MAX_LINES}", "bad-value", hint)
+            return None
+        return Space(lines=int(text)) if text else None
+    if "box" in keys:
+        text = f.string(keys["box"], "box")
+        match = LENGTH.fullmatch(text.strip()) if text else None
+        if text is not None and not match:
+            f.error(
+                keys["box"],
+                f"box '{text}' is not a length",
+                "bad-value",
+                "give its height in mm, cm, in or pt, such as 4cm",
+            )
+        if not match:
+            return None
+        height = float(match.group(1)) * MILLIMETRES[match.group(2)]
+        if not 5 <= height <= MAX_BOX_MM:
+            f.error(
+                keys["box"],
+                f"a box {text} high does not fit a page",
+                "bad-value",
+                f"give it 5 to {MAX_BOX_MM} mm",
+            )
+            return None
+        return Space(box_mm=round(height, 2))
+    return None
+
+
+MAX_PARTS = 26  # lettered (a) to (z)
+POINTS = r"\d{1,3}(?:\.\d{1,2})?"
+
+
+@block_kind
+@dataclass(eq=False)
+class Exercise(Block):
+    """A question for the students: a prompt, its points, the room to answer (or choices),
+    and the answer that only the teacher's copy and the answer key print. Its parts are
+    exercises of their own, lettered (a), (b), …"""
+
+    kind: ClassVar[str] = "exercise"
+    prompt: Inline
+    where: Location
+    points: float | None = None
+    answer: Inline | None = None
+    choices: list[Inline] = field(default_factory=list)
+    correct: Inline | None = None  # one of `choices`
+    space: Space = Space()
+    parts: list[Exercise] = field(default_factory=list)
+    fixed: bool = False  # `shuffle: false`: keeps its place and its choices' order
+    # Set for each copy by worksheet.arrange: its number ("3"; "a" for a part) and whether
+    # its answers are part of the text (a students' copy leaves them out).
+    number: str = ""
+    with_answers: bool = True
+
+    @classmethod
+    def read(cls, r, body, keys):
+        f = r.f
+        parts = f.mapping(
+            body,
+            required=("prompt",),
+            optional=(
+                "points",
+                "answer",
+                "choices",
+                "correct",
+                "space",
+                "parts",
+                "shuffle",
+            ),
+            what="an exercise",
+        )
+        return cls.read_parts(r, body, parts)
+
+    @classmethod
+    def read_parts(cls, r: Reader, body, parts: dict) -> Exercise | None:
+        """An exercise, or a part of one (whose keys have no parts)."""
+        f = r.f
+        prompt = r.inline(parts["prompt"], "prompt") if "prompt" in parts else None
+        points = None
+        if "points" in parts:
+            text = f.matching(
+                parts["points"], POINTS, "points", "give a number of points, such as 2 or 1.5"
+            )
+            points = float(text) if text is not None else None
+        answer = r.inline(parts["answer"], "answer") if "answer" in parts else None
+        choices = []
+        if "choices" in parts:
+            nodes = f.sequence(parts["choices"], "choices")
+            choices = [c for c in (r.inline(n, "a choice", True) for n in nodes) if c]
+            if nodes and len(nodes) < 2:
+                f.error(
+                    parts["choices"], "a choice of one", "bad-value", "give two choices or more"
+                )
+            sources = [c.source.strip() for c in choices]
+            for n, choice in enumerate(choices):
+                if choice.source.strip() in sources[:n]:
+                    f.error(nodes[n], "the same choice twice", "duplicate-choice", "remove one")
+        correct = None
+        if "correct" in parts:
+            wanted = f.string(parts["correct"], "correct")
+            if not choices and wanted is not None and "choices" not in parts:
+                f.error(
+                    parts["correct"],
+                    "correct names a choice, and this exercise has none",
+                    "bad-value",
+                    "give its choices: [...], or write the answer as answer: …",
+                )
+            elif wanted is not None and choices:
+                correct = next((c for c in choices if c.source.strip() == wanted.strip()), None)
+                if correct is None:
+                    shown = [c.source.strip() for c in choices]
+                    f.error(
+                        parts["correct"],
+                        f"correct '{shortened(wanted, 60)}' is not one of the choices",
+                        "bad-value",
+                        did_you_mean(wanted.strip(), shown)
+                        or "copy the right choice exactly as it is written",
+                    )
+        elif choices:
+            f.error(
+                parts["choices"],
+                "choices without the correct one",
+                "missing-key",
+                "add correct: and the right choice, as it is written",
+            )
+        space = read_space(r, parts["space"]) if "space" in parts else None
+        fixed = "shuffle" in parts and f.boolean(parts["shuffle"], "shuffle") is False
+        subparts: list[Exercise] = []
+        if "parts" in parts:
+            nodes = f.sequence(parts["parts"], "parts")
+            for node in nodes:
+                keys = f.mapping(
+                    node,
+                    required=("prompt",),
+                    optional=("points", "answer", "choices", "correct", "space"),
+                    what="a part",
+                )
+                if keys:
+                    part = cls.read_parts(r, node, keys)
+                    if part:
+                        subparts.append(part)
+            if len(nodes) > MAX_PARTS:
+                f.error(
+                    parts["parts"],
+                    f"{len(nodes)} parts; at most {MAX_PARTS}, (a) to (z)",
+                    "bad-value",
+                    "split the exercise",
+                )
+            if len(nodes) == 1:
+                f.error(
+                    parts["parts"],
+                    "an exercise with one part",
+                    "bad-value",
+                    "give it two parts or more, or none",
+                )
+            for key in ("answer", "choices", "correct", "space"):
+                if key in parts and nodes:
+                    f.error(
+                        parts[key],
+                        f"an exercise with parts has its {key} on its parts",
+                        "bad-value",
+                        f"move {key}: to each part",
+                    )
+            if points is not None and any(p.points is not None for p in subparts):
+                f.error(
+                    parts["points"],
+                    "points on both the exercise and its parts",
+                    "bad-value",
+                    "give points to the parts only: the exercise is worth their sum",
+                )
+        if prompt is None:
+            return None
+        where = r.f.where(body)
+        return cls(
+            prompt, where, points, answer, choices, correct, space or Space(), subparts, fixed
+        )
+
+    @property
+    def total(self) -> float | None:
+        """Its points: its own, or its parts' sum (None for an exercise without points)."""
+        found = [p.points for p in self.parts if p.points is not None]
+        return self.points if self.points is not None else (sum(found) if found else None)
+
+    @property
+    def points_shown(self) -> str:
+        return points_text(self.total)
+
+    @property
+    def correct_letter(self) -> str:
+        """The letter its correct choice is printed with (A, B, …) in this copy."""
+        return (
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[self.choices.index(self.correct)] if self.correct else ""
+        )
+
+    def inlines(self):
+        yield self.prompt
+        yield from self.choices
+        if self.answer and self.with_answers:
+            yield self.answer
+        for part in self.parts:
+            yield from part.inlines()
+
+    def answers(self) -> Iterator[Inline]:
+        """What the answer key prints of it: its answer, or its correct choice, and its parts'."""
+        if self.correct:
+            yield self.correct
+        if self.answer:
+            yield self.answer
+        for part in self.parts:
+            yield from part.answers()
+
+
+readable(Exercise, "total", "points_shown", "correct_letter")
+
+
+def points_text(points: float | None) -> str:
+    """2, 1.5: a number of points as a teacher writes it."""
+    return "" if points is None else f"{round(points, 2):g}"
 
 
 MAX_LEVEL = 3  # sections nest: section, subsection, sub-subsection
@@ -613,9 +873,18 @@ class Publication:
     authors: list[Author] = field(default_factory=list)
     course: dict[str, str] = field(default_factory=dict)  # language (or "*") -> the class
     numbered: bool = False  # sections print their numbers: 1, 1.1, 1.1.1
+    versions: int = 1  # a worksheet's versions (A, B, …): exercises and choices shuffled
+    web_url: dict[str, str] = field(default_factory=dict)  # language (or "*") -> web edition
 
     def course_in(self, lang: str) -> str:
         return self.course.get(lang) or self.course.get("*", "")
+
+    def web_url_in(self, lang: str) -> str:
+        return self.web_url.get(lang) or self.web_url.get("*", "")
+
+    @functools.cached_property
+    def has_exercises(self) -> bool:
+        return any(isinstance(b, Exercise) for a in self.articles.values() for b in a.blocks())
 
     @functools.cached_property
     def files(self) -> list[Path]:
@@ -647,4 +916,4 @@ class Publication:
         }
 
 
-readable(Publication, "course_in")
+readable(Publication, "course_in", "web_url_in")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import functools
 import gc
 import multiprocessing
@@ -23,6 +24,7 @@ from .formats import Format
 from .model import Publication
 from .output import exclusive, write_atomic
 from .project import Project
+from .worksheet import Variant, copies
 
 # The stages that make outputs are imported when there is one to make: a build with nothing
 # to do loads no typesetter, no templates, no PDF library.
@@ -113,7 +115,7 @@ def build(
             )
         report.planned([f"{t.pub_id}/{t.lang}/{n}" for t in tasks for n in t.digests], current)
         prepared = prepare_all(project, publications, tasks)
-        for diagnostic in (d for p in prepared for d in p.text.warnings):
+        for diagnostic in (d for p in prepared for d in p.warnings):
             report.warn(diagnostic)  # with --strict this raises before anything is written
         for task, made in _run(project, prepared, tasks, all_formats, jobs):
             folder = project.output / made.pub_id
@@ -134,19 +136,35 @@ def build(
 
 @dataclass(frozen=True)
 class Prepared:
-    """What every format of one publication and language needs: made once, by one pandoc call."""
+    """What the formats of one publication and language need: a text per copy (one pandoc
+    call each; a publication without exercises has one, a worksheet one per audience and
+    version)."""
 
     pub: Publication
     labels: Labels
-    text: Text
+    texts: dict[Variant, Text]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return list(dict.fromkeys(d for text in self.texts.values() for d in text.warnings))
 
 
-def prepare(project: Project, pub: Publication, lang: str) -> Prepared:
+def _text(project: Project, pub: Publication, lang: str, chosen: Variant) -> Text:
     from .text import text
 
     labels = project.config.labels(lang)
-    french = labels.typography == "french"
-    return Prepared(pub, labels, text(pub, lang, labels.csl_locale, french))
+    return text(pub, lang, labels.csl_locale, labels.typography == "french", chosen)
+
+
+def needed(project: Project, pub: Publication, names: list[str]) -> list[Variant]:
+    """The copies (texts) the formats `names` are made of, each once."""
+    formats = project.config.formats
+    return list(dict.fromkeys(c for name in names for c in copies(pub, formats[name])))
+
+
+def prepare(project: Project, pub: Publication, lang: str, names: list[str]) -> Prepared:
+    texts = {c: _text(project, pub, lang, c) for c in needed(project, pub, names)}
+    return Prepared(pub, project.config.labels(lang), texts)
 
 
 def prepare_all(
@@ -157,28 +175,57 @@ def prepare_all(
         return []
     from .typeset import preload
 
-    with ThreadPoolExecutor(max_workers=min(len(tasks), os.cpu_count() or 1)) as threads:
-        futures = [threads.submit(prepare, project, publications[t.pub_id], t.lang) for t in tasks]
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as threads:
+        futures = [
+            {
+                c: threads.submit(_text, project, publications[t.pub_id], t.lang, c)
+                for c in needed(project, publications[t.pub_id], list(t.digests))
+            }
+            for t in tasks
+        ]
         preload()
-        return [future.result() for future in futures]
+        return [
+            Prepared(
+                publications[t.pub_id],
+                project.config.labels(t.lang),
+                {c: future.result() for c, future in found.items()},
+            )
+            for t, found in zip(tasks, futures, strict=True)
+        ]
 
 
 def make(
     project: Project, prepared: Prepared, name: str, fmt: Format, archival: Archival | None = None
 ) -> Made:
-    """One output in memory: render, then each file of the format's outputs, in order."""
+    """One output in memory: for each copy (a worksheet's versions), render, then each file of
+    the format's outputs, in order."""
     from .render import render
 
     started = time.perf_counter()
     pub, lang = prepared.pub, prepared.labels.lang
-    html = render(project, pub, prepared.text, prepared.labels, fmt)
-    step = Step(project, pub, f"{pub.id}/{lang}/{name}", fmt, html, archival)
-    for output in fmt.outputs:
-        step.made[output.kind] = MAKERS[output.kind](step)
-    files = {f"{lang}/{fmt.file(o)}": step.made[o.kind] for o in fmt.outputs}
-    listed = tuple(f"{lang}/{fmt.file(o)}" for o in fmt.outputs if o.listed)
+    if archival and pub.has_exercises and fmt.audience == "students":
+        archival = _without_answers(archival, pub)
+    files, listed, warnings = {}, [], []
+    for chosen in copies(pub, fmt):
+        html = render(project, pub, prepared.texts[chosen], prepared.labels, fmt)
+        named = f"{pub.id}/{lang}/{fmt.copy_name(chosen.letter)}"
+        step = Step(project, pub, named, fmt, html, archival)
+        for output in fmt.outputs:
+            step.made[output.kind] = MAKERS[output.kind](step)
+        paths = {o: f"{lang}/{fmt.file(o, chosen.letter)}" for o in fmt.outputs}
+        files.update({path: step.made[o.kind] for o, path in paths.items()})
+        listed += [path for o, path in paths.items() if o.listed]
+        warnings += step.warnings
     seconds = time.perf_counter() - started
-    return Made(pub.id, lang, name, files, seconds, tuple(step.warnings), listed)
+    return Made(pub.id, lang, name, files, seconds, tuple(warnings), tuple(listed))
+
+
+def _without_answers(archival: Archival, pub: Publication) -> Archival:
+    """A students' copy of a worksheet carries every source but the texts, which hold the
+    answers (the edition's folder, the teacher's copy and the answer key carry them)."""
+    texts = {f"content/{pub.id}/{lang}.yaml" for lang in pub.languages}
+    kept = {path: data for path, data in archival.sources.items() if path not in texts}
+    return dataclasses.replace(archival, sources=kept)
 
 
 @dataclass
@@ -305,8 +352,8 @@ def produce(
     archival: Archival | None = None,
 ) -> Iterator[Made]:
     """The outputs of one language, one after another (for releases)."""
-    prepared = prepare(project, pub, lang)
-    for diagnostic in prepared.text.warnings:
+    prepared = prepare(project, pub, lang, names)
+    for diagnostic in prepared.warnings:
         warn(diagnostic)
     for name in names:
         yield make(project, prepared, name, formats[name], archival)

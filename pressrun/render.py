@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import datetime
 import functools
+import io
 import re
 from html import escape
 from pathlib import Path
@@ -24,6 +26,7 @@ from .project import Project
 from .sandbox import sandbox
 from .text import Text
 from .typography import FOOTNOTE, closing_span
+from .worksheet import copies, worksheet
 
 
 @functools.cache
@@ -46,10 +49,13 @@ def render(
     versions printed in colophons) defaults to the real ones, which asks pandoc. A `preview`
     (what check renders) names images without inlining them."""
     css = "\n".join((project.styles / name).read_text(encoding="utf-8") for name in fmt.stylesheets)
+    article = text.article or pub.articles[labels.lang]
     context = {
         "pub": pub,
         "lang": labels.lang,
-        "article": pub.articles[labels.lang],
+        "article": article,
+        "worksheet": worksheet(article, text.variant),
+        "qr_code": qr_code(pub.web_url_in(labels.lang)) if not fmt.on_screen else "",
         "text": text,
         "t": labels.words,
         "css": css,
@@ -144,14 +150,35 @@ def _long_date(locale: str, day) -> str:
 
 def _downloads(project: Project, pub: Publication) -> list[dict[str, str]]:
     """The files a screen edition links to, each with the key of its label: every output of
-    the publication's formats that has a label (a PDF, a print file)."""
+    the students' formats that has a label (a PDF, a print file), in each version."""
     formats = project.config.formats
     return [
-        {"file": formats[name].file(output), "label": output.label.format(name=name)}
+        {
+            "file": formats[name].file(output, chosen.letter),
+            "label": output.label.format(name=name),
+            "version": chosen.letter,
+        }
         for name in pub.formats
+        if formats[name].audience == "students"
         for output in formats[name].outputs
         if output.label
+        for chosen in copies(pub, formats[name])
     ]
+
+
+@functools.lru_cache(maxsize=64)
+def qr_code(url: str) -> str:
+    """A QR code of `url` as an SVG data: URL ("" without one): dark modules only, no quiet
+    zone (the title block gives it room), the same bytes every build."""
+    if not url:
+        return ""
+    import segno
+
+    svg = io.BytesIO()
+    segno.make(url, error="m", micro=False).save(
+        svg, kind="svg", border=0, dark="#111", xmldecl=False, omitsize=True
+    )
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.getvalue()).decode("ascii")
 
 
 NOTES_PLACE = "<!--pressrun:notes-->"

@@ -24,6 +24,7 @@ from .images import data_url
 from .model import Article, Inline, Publication
 from .sandbox import readable
 from .typography import french_spacing, join_calls, keep_ranges
+from .worksheet import AS_WRITTEN, Variant, arrange, reading
 
 NOTES_FILTER = Path(__file__).with_name("notes.lua")
 MAX_DEPTH = 40  # elements inside each other in one piece; real text has about ten
@@ -37,10 +38,12 @@ class Text:
     """The HTML of every piece of an Article, with notes at their calls, and the bibliography."""
 
     lang: str
-    pieces: list[str]  # in the order of Article.inlines(), by Inline.position
+    pieces: list[str]  # by Inline.position ("" for a piece this copy leaves out)
     bibliography: Markup
     note_style: bool
     warnings: list[Diagnostic] = field(default_factory=list)
+    article: Article | None = None  # the copy's view of the article (worksheet.arrange)
+    variant: Variant = AS_WRITTEN
 
     def block(self, inline: Inline) -> Markup:
         """The piece as block HTML (one or more <p>)."""
@@ -82,15 +85,19 @@ def _depth(html: str) -> int:
     return deepest
 
 
-def markdown_document(article: Article, token: str) -> str:
+def markdown_document(inlines: list[Inline], token: str) -> str:
     """One Markdown document: each piece in a div #pr-TOKEN-N, then the bibliography's place."""
-    return document(markdown_sources(article.inlines()), token)
+    return document(markdown_sources(inlines), token)
 
 
-def text(pub: Publication, lang: str, csl_locale: str, french: bool = False) -> Text:
+def text(
+    pub: Publication, lang: str, csl_locale: str, french: bool = False, chosen: Variant = AS_WRITTEN
+) -> Text:
     """Turn one language of a publication into HTML with pandoc and its citeproc (with French
-    spacing if `french`)."""
-    article = pub.articles[lang]
+    spacing if `french`): the copy `chosen` (a worksheet's audience and version) of it."""
+    whole = pub.articles[lang]
+    article = arrange(whole, chosen, pub.id)
+    inlines = reading(article, chosen.audience)
     style = csl_file(pub)
     # Random, so that no file can know it: wrappers and markers cannot be forged.
     token = secrets.token_hex(16)
@@ -121,12 +128,11 @@ def text(pub: Publication, lang: str, csl_locale: str, french: bool = False) -> 
             "PRESSRUN_ALIASES": str(aliases),
         }
         stdout, stderr = run_pandoc(
-            command, markdown_document(article, token), environment, pub, article.where
+            command, markdown_document(inlines, token), environment, pub, article.where
         )
     warnings = pandoc_warnings(stderr, pub, article.where)
     chunks = re.split(rf"<!--pr-{token}-(\d+|refs)-->\n?", stdout)
     found = dict(zip(chunks[1::2], chunks[2::2], strict=True))
-    inlines = article.inlines()
     if len(found) != len(inlines) + 1:
         # A line of ':::' in the content closed one of our divs early.
         raise fail(
@@ -136,10 +142,12 @@ def text(pub: Publication, lang: str, csl_locale: str, french: bool = False) -> 
             "remove fenced-div lines (':::') from the text",
         )
     spacing = french_spacing if french else (lambda html: html)
-    pieces = [
-        spacing(keep_ranges(join_calls(_inline_images(found[str(n)], pub, images))))
-        for n in range(len(inlines))
-    ]
+    pieces = [""] * len(whole.inlines())
+    for n, inline in enumerate(inlines):
+        html = found[str(n)]
+        pieces[inline.position] = spacing(
+            keep_ranges(join_calls(_inline_images(html, pub, images)))
+        )
     too_deep = [
         Diagnostic(
             inline.where,
@@ -154,7 +162,7 @@ def text(pub: Publication, lang: str, csl_locale: str, french: bool = False) -> 
     if too_deep:
         raise PressrunError(too_deep)
     bibliography = Markup(spacing(found["refs"]))
-    return Text(lang, pieces, bibliography, csl.is_note_style(style), warnings)
+    return Text(lang, pieces, bibliography, csl.is_note_style(style), warnings, article, chosen)
 
 
 # citeproc's warnings that name a reference (the rest name the text, or nothing).

@@ -21,6 +21,7 @@ HERE_DATA = Path(__file__).resolve().parent / "data"
 SAMPLE = "soviet-japanese-basic-convention"
 SECOND = "treaty-of-portsmouth"
 SPECIMEN = "specimen"
+WORKSHEET = "frontier-worksheet"
 
 
 def copy_project(target: Path, publications=(SAMPLE,)) -> Project:
@@ -81,6 +82,20 @@ def specimen(tmp_path_factory) -> Project:
     """The specimen publication (every key and block kind, English and Spanish), built once."""
     built = copy_project(tmp_path_factory.mktemp("specimen"), (SPECIMEN,))
     build(built)
+    return built
+
+
+@pytest.fixture(scope="session")
+def worksheet(tmp_path_factory) -> Project:
+    """The sample worksheet (two languages, two versions, every audience) built once, with a
+    class set of handouts and one of booklets from the 30-name roster of tests/data."""
+    built = copy_project(tmp_path_factory.mktemp("worksheet"), (WORKSHEET,))
+    build(built)
+    from pressrun.classset import make_class_set
+
+    roster = HERE_DATA / "rosters" / "class-10b.csv"
+    make_class_set(built, WORKSHEET, roster, "handout", "en", None)
+    make_class_set(built, WORKSHEET, roster, "booklet", "es", None)
     return built
 
 

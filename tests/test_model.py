@@ -188,7 +188,8 @@ def test_every_block_kind_and_key_is_documented_in_the_readme():
             assert f"{key}:" in section, f"{kind}: {key}"
     for key in ("authors:", "course:", "numbered:", "sections:", "caption:", "header:",
                 "rows:", "align:", "credit:", "title:", "blocks:", "term:", "definition:",
-                "text:", "citation:", "width:"):  # fmt: skip
+                "text:", "citation:", "width:", "prompt:", "points:", "answer:", "choices:",
+                "correct:", "space:", "parts:", "shuffle:", "versions:", "web-url:"):  # fmt: skip
         assert key in section, key
 
 

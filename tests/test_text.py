@@ -24,7 +24,7 @@ def all_html(result, article) -> str:
 def test_one_markdown_document_per_language(project):
     pub = load(project, SAMPLE)
     token = "0123abcd"
-    document = markdown_document(pub.articles["en"], token)
+    document = markdown_document(pub.articles["en"].inlines(), token)
     assert len(re.findall(rf"^::: \{{#pr-{token}-\d+\}}$", document, re.M)) == len(
         pub.articles["en"].inlines()
     )

@@ -1,0 +1,337 @@
+"""Class sets: a worksheet's built copies and a roster -> one print-ready PDF, a named copy per
+student.
+
+The document is laid out once per version (the build's own PDFs, rebuilt only if stale); each
+name is typeset once (one small document, a page per student) and stamped on every page of its
+copy as a form XObject, with pikepdf. Each copy starts on a new sheet for duplex printing: a
+handout with an odd number of pages gets a blank back (named too); a booklet is stamped, then
+imposed, so its copy is whole sheets.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pikepdf
+
+from .diagnostics import Diagnostic, Location, PressrunError, did_you_mean, fail, shortened, usage
+from .formats import IMPOSED, PRINT, Format
+from .impose import MM, derived, impose
+from .model import Publication
+from .project import Project
+from .worksheet import LETTERS
+
+COLUMNS = ("name", "class", "version")
+MAX_ROSTER_BYTES = 2 * 1024 * 1024
+MAX_STUDENTS = 10_000
+MAX_NAME = 100  # characters
+UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ud800-\udfff]")
+STAMP_WIDTH_MM = 120.0
+STAMP_HEIGHT_MM = 5.0
+STAMP_TOP_MM = 4.0  # from the top edge of each page: above the running heads and the text
+
+
+@dataclass(frozen=True)
+class Student:
+    name: str
+    group: str  # the roster's class column
+    version: str  # "A", "B", …; "" for a publication with one version
+    line: int  # the roster's line, for messages
+
+
+def read_roster(path: Path, shown: str, versions: int) -> list[Student]:
+    """The students of a CSV roster (UTF-8; a header with `name`, and `class` and `version` if
+    wanted; commas, semicolons or tabs). Every bad row is an error at its line."""
+    where = Location(shown, 1, 1)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise fail(where, f"cannot read the roster: {exc.strerror}", "roster-unreadable") from None
+    if len(data) > MAX_ROSTER_BYTES:
+        raise fail(
+            where,
+            f"the roster is {len(data):,} bytes; at most {MAX_ROSTER_BYTES:,}",
+            "too-large",
+            "split the roster into one file per class",
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise fail(
+            Location(shown, line, 1),
+            "the roster is not UTF-8 text",
+            "roster-encoding",
+            "save it as 'CSV UTF-8' (a spreadsheet's Save as … offers it)",
+        ) from None
+    first = text.split("\n", 1)[0]
+    delimiter = max(",;\t", key=first.count)
+    rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    errors: list[Diagnostic] = []
+
+    def error(line: int, message: str, code: str, hint: str = "") -> None:
+        errors.append(Diagnostic(Location(shown, line, 1), message, code, hint))
+
+    try:
+        header = next(rows, None)
+    except csv.Error as exc:
+        raise fail(where, f"the roster's header is not CSV: {exc}", "roster-csv") from None
+    columns = [c.strip().lower() for c in header or []]
+    if "name" not in columns:
+        raise fail(
+            where,
+            "the roster has no 'name' column",
+            "roster-header",
+            "its first line names the columns: name (required), class, version",
+        )
+    for column in columns:
+        if column not in COLUMNS and did_you_mean(column, COLUMNS):
+            error(
+                1,
+                f"unknown column '{shortened(column, 40)}'",
+                "roster-header",
+                did_you_mean(column, COLUMNS),
+            )
+    if len(set(c for c in columns if c in COLUMNS)) != len([c for c in columns if c in COLUMNS]):
+        error(1, "a column is named twice", "roster-header", "keep one of them")
+    at = {c: columns.index(c) for c in COLUMNS if c in columns}
+    allowed = LETTERS[:versions]
+    students: list[Student] = []
+    while True:
+        try:
+            row = next(rows, None)
+        except csv.Error as exc:
+            error(rows.line_num, f"not CSV: {exc}", "roster-csv", "check the quotes on this line")
+            break
+        if row is None:
+            break
+        line = rows.line_num
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) > len(columns):
+            error(
+                line,
+                f"{len(row)} fields where the header has {len(columns)}",
+                "roster-row",
+                'put a name with a comma in quotes: "García, Ana"',
+            )
+            continue
+        row += [""] * (len(columns) - len(row))  # empty last fields may be left out
+        name = " ".join(row[at["name"]].split())
+        group = " ".join(row[at["class"]].split()) if "class" in at else ""
+        version = row[at["version"]].strip().upper() if "version" in at else ""
+        if not name:
+            error(
+                line, "a student without a name", "roster-row", "write the name, or remove the line"
+            )
+            continue
+        if len(name) > MAX_NAME or len(group) > MAX_NAME:
+            error(line, f"a name or class longer than {MAX_NAME} characters", "roster-row")
+            continue
+        if UNPRINTABLE.search(name + group):
+            error(
+                line,
+                "a control or invisible character in the name or class",
+                "roster-row",
+                "retype the name",
+            )
+            continue
+        if version and version not in allowed:
+            have = ", ".join(allowed) if versions > 1 else "A (it has one version)"
+            error(
+                line,
+                f"version '{shortened(version, 10)}' is not one of this worksheet's: {have}",
+                "roster-version",
+                "leave it empty to share the versions out in turn",
+            )
+            continue
+        students.append(Student(name, group, version, line))
+        if len(students) > MAX_STUDENTS:
+            raise fail(
+                Location(shown, line, 1),
+                f"more than {MAX_STUDENTS:,} students",
+                "too-large",
+                "split the roster into one file per class",
+            )
+    if errors:
+        raise PressrunError(errors)
+    if not students:
+        raise fail(where, "the roster lists no students", "roster-empty", "add a line per student")
+    # Versions shared out in turn, in the roster's order: neighbours get different ones.
+    turn = 0
+    shared = []
+    for student in students:
+        version = student.version if versions > 1 else ""
+        if versions > 1 and not version:
+            version, turn = allowed[turn % versions], turn + 1
+        shared.append(Student(student.name, student.group, version, student.line))
+    return shared
+
+
+def stamp_text(student: Student, version_label: str) -> str:
+    parts = [student.name, student.group]
+    if student.version:
+        parts.append(f"{version_label} {student.version}")
+    return " · ".join(p for p in parts if p)
+
+
+def names_document(texts: list[str], lang: str, date: str) -> str:
+    """One page per student, each with the line stamped on its copy."""
+    pages = "\n".join(f'<div class="stamp">{html.escape(t)}</div>' for t in texts)
+    return f"""<!DOCTYPE html>
+<html lang="{html.escape(lang)}"><head><meta charset="utf-8"><title>Names</title>
+<meta name="dcterms.created" content="{date}"><meta name="dcterms.modified" content="{date}">
+<style>
+@page {{ size: {STAMP_WIDTH_MM}mm {STAMP_HEIGHT_MM}mm; margin: 0; }}
+body {{ margin: 0; }}
+.stamp {{
+  break-after: page; height: {STAMP_HEIGHT_MM}mm; overflow: hidden;
+  font-family: "Noto Sans", "Noto Sans CJK JP", sans-serif; font-size: 8.5pt; font-weight: 600;
+  line-height: {STAMP_HEIGHT_MM}mm; text-align: center; white-space: nowrap;
+  text-overflow: ellipsis; color: #111;
+}}
+</style></head><body>
+{pages}
+</body></html>"""
+
+
+def class_set(
+    pub: Publication,
+    fmt: Format,
+    lang: str,
+    copies: dict[str, bytes],
+    students: list[Student],
+    version_label: str,
+    root: Path,
+) -> bytes:
+    """The class set: for each student, their version's copy (`copies` by version letter)
+    with their name on every page, starting on a new sheet."""
+    from .typeset import typeset
+
+    texts = [stamp_text(s, version_label) for s in students]
+    names = typeset(names_document(texts, lang, pub.edition.date.isoformat()), root, "the names")
+    out = pikepdf.new()
+    with pikepdf.open(io.BytesIO(names)) as stamps:
+        forms = [page.as_form_xobject() for page in stamps.pages]
+        for student, form in zip(students, forms, strict=True):
+            source = copies[student.version]
+            if IMPOSED in fmt.outputs:
+                named = impose(_stamped(source, form, 1), pub.paper, pub.imposition)
+            else:
+                named = _stamped(source, form, 2)
+            with pikepdf.open(io.BytesIO(named)) as copy:
+                out.add_pages_from(copy)
+        with pikepdf.open(io.BytesIO(next(iter(copies.values())))) as first:
+            return derived(out, first, "class set")
+
+
+def _stamped(source: bytes, form: pikepdf.Object, pad_to: int) -> bytes:
+    """One student's copy: every page of `source` with the name drawn at its top, and blank
+    (named) pages to make the count a multiple of `pad_to`."""
+    with pikepdf.open(io.BytesIO(source)) as copy:
+        width, height = (float(v) for v in copy.pages[0].mediabox[2:4])
+        while len(copy.pages) % pad_to:
+            copy.add_blank_page(page_size=(width, height))
+        name = copy.copy_foreign(form)
+        for page in copy.pages:
+            box = [float(v) for v in page.mediabox]
+            x = box[0] + (box[2] - box[0] - STAMP_WIDTH_MM * MM) / 2
+            y = box[3] - (STAMP_TOP_MM + STAMP_HEIGHT_MM) * MM
+            if "/Resources" not in page.obj:
+                page.obj.Resources = pikepdf.Dictionary()
+            if "/XObject" not in page.obj.Resources:
+                page.obj.Resources.XObject = pikepdf.Dictionary()
+            page.obj.Resources.XObject["/PrName"] = name
+            # The page's own drawing may leave its coordinates changed (WeasyPrint flips
+            # them): it is wrapped in q … Q, and the name drawn after, on the page's own.
+            draw = f"Q q 1 0 0 1 {x:.3f} {y:.3f} cm /PrName Do Q".encode("ascii")
+            page.contents_add(copy.make_stream(b"q "), prepend=True)
+            page.contents_add(copy.make_stream(draw), prepend=False)
+        buffer = io.BytesIO()
+        copy.save(buffer, deterministic_id=True)
+    return buffer.getvalue()
+
+
+def output_name(fmt: Format, roster: Path) -> str:
+    """handout-class-3b.pdf for a roster class-3b.csv: a safe file name."""
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "-", roster.stem).strip("-")[:60] or "class"
+    return f"{fmt.copy_name()}-{stem}.pdf"
+
+
+def copy_files(fmt: Format, pub: Publication) -> dict[str, str]:
+    """The built file of each version, by letter ("" for one version)."""
+    letters = list(LETTERS[: pub.versions]) if pub.versions > 1 and pub.has_exercises else [""]
+    return {letter: fmt.file(PRINT, letter) for letter in letters}
+
+
+def check_format(pub: Publication, fmt: Format) -> None:
+    if fmt.name not in pub.formats:
+        raise usage(
+            f"{pub.id} has no format '{fmt.name}'",
+            "unknown-format",
+            f"its formats: {', '.join(pub.formats)}",
+        )
+    if fmt.on_screen or fmt.audience != "students":
+        raise usage(
+            f"a class set is printed from a students' copy, not '{fmt.name}'",
+            "class-set-format",
+            "use --format handout or --format booklet",
+        )
+
+
+@dataclass(frozen=True)
+class ClassSet:
+    path: Path
+    students: int
+    pages: int
+
+
+def make_class_set(
+    project: Project,
+    pub_id: str,
+    roster: Path,
+    format_name: str,
+    lang: str | None,
+    target: Path | None,
+    report=None,
+) -> ClassSet:
+    """Build (or keep) the format's copies, then write the class set of `roster` beside them
+    (or to `target`)."""
+    from .check import check_sources
+    from .output import write_atomic
+    from .pipeline import build
+
+    pub = check_sources(project, [pub_id])[0]
+    formats = project.config.formats
+    if format_name not in formats:
+        raise usage(
+            f"unknown format '{format_name}'",
+            "unknown-format",
+            did_you_mean(format_name, formats) or f"its formats: {', '.join(pub.formats)}",
+        )
+    fmt = formats[format_name]
+    check_format(pub, fmt)
+    lang = lang or pub.languages[0]
+    if lang not in pub.languages:
+        raise usage(
+            f"{pub.id} has no language '{lang}'",
+            "unknown-language",
+            did_you_mean(lang, pub.languages) or f"its languages: {', '.join(pub.languages)}",
+        )
+    versions = pub.versions if pub.has_exercises else 1
+    students = read_roster(roster, str(roster), versions)
+    build(project, [pub.id], [lang], [fmt.name], report=report)
+    folder = project.output / pub.id / lang
+    copies = {v: (folder / name).read_bytes() for v, name in copy_files(fmt, pub).items()}
+    label = project.config.labels(lang).words.get("version", "Version")
+    data = class_set(pub, fmt, lang, copies, students, label, project.root)
+    path = target or folder / output_name(fmt, roster)
+    write_atomic(path, data)
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        pages = len(pdf.pages)
+    return ClassSet(path, len(students), pages)
