@@ -15,10 +15,12 @@ from markupsafe import Markup
 from .diagnostics import Diagnostic, PressrunError, did_you_mean, usage
 from .labels import labels_used, missing_labels, same_language_names
 from .load import load
-from .model import Article, Publication
+from .model import Publication
 from .project import Project
+from .worksheet import arrange, copies
 
 if TYPE_CHECKING:
+    from .formats import Format
     from .text import Text
 from .csl import csl_file
 
@@ -48,12 +50,16 @@ def select(project: Project, pub_ids: list[str] | None) -> list[Publication]:
     return publications
 
 
-def preview_text(article: Article) -> Text:
-    """The article's text as it was written, escaped: enough to render every template."""
+def preview_text(pub: Publication, lang: str, fmt: Format) -> Text:
+    """The text of the format's first copy as it was written, escaped: enough to render every
+    template, with the audience and version of that copy (a teacher's copy prints answers)."""
     from .text import Text
 
+    chosen = copies(pub, fmt)[0]
+    article = pub.articles[lang]
     pieces = [f"<p>{escape(inline.source)}</p>" for inline in article.inlines()]
-    return Text(article.lang, pieces, Markup(""), note_style=True)
+    view = arrange(article, chosen, pub.id)
+    return Text(lang, pieces, Markup(""), True, article=view, variant=chosen)
 
 
 def check(project: Project, pub_ids: list[str] | None = None) -> list[Publication]:
@@ -106,12 +112,13 @@ def check_templates(project: Project, publications: list[Publication]) -> None:
             try:
                 labels = project.config.labels(lang)
                 for name in pub.formats:
+                    fmt = project.config.formats[name]
                     render(
                         project,
                         pub,
-                        preview_text(pub.articles[lang]),
+                        preview_text(pub, lang, fmt),
                         labels,
-                        project.config.formats[name],
+                        fmt,
                         tools=PREVIEW_TOOLS,
                         preview=True,
                     )
