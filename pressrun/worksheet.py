@@ -90,16 +90,23 @@ def _section(section: Section, chosen: Variant, pub_id: str, path: tuple[int, ..
     return view
 
 
-def _exercise(exercise: Exercise, chosen: Variant, pub_id: str, path: tuple[int, ...]) -> Exercise:
+def _exercise(
+    exercise: Exercise, chosen: Variant, pub_id: str, path: tuple[int, ...], fixed=False
+) -> Exercise:
+    """A copy's view of an exercise; `fixed`: its choices keep their order (a part of an
+    exercise with `shuffle: false`)."""
     view = copy.copy(exercise)
     view.with_answers = chosen.audience != "students"
-    if chosen.version is not None and not exercise.fixed and exercise.choices:
+    fixed = fixed or exercise.fixed
+    if chosen.version is not None and not fixed and exercise.choices:
         order = _shuffled(len(exercise.choices), pub_id, chosen.version, "choices", path)
         view.choices = [exercise.choices[k] for k in order]
-    view.parts = [_exercise(p, chosen, pub_id, path + (n,)) for n, p in enumerate(exercise.parts)]
+    # Parts keep their order ((b) may build on (a)); their choices are shuffled.
+    view.parts = [
+        _exercise(p, chosen, pub_id, path + (n,), fixed) for n, p in enumerate(exercise.parts)
+    ]
     for letter, part in zip(string.ascii_lowercase, view.parts, strict=False):
         part.number = letter
-        part.fixed = True  # parts keep their order: (b) may build on (a)
     return view
 
 

@@ -363,3 +363,39 @@ def test_a_released_students_copy_carries_no_answers(tmp_path):
     from pressrun.editions import reproduce
 
     assert reproduce(folder).differing == []
+
+
+def test_shuffle_false_keeps_an_exercise_and_its_choices_in_place(tmp_path):
+    from pressrun.load import load
+    from pressrun.worksheet import Variant, arrange, exercises
+
+    project = copy_project(tmp_path / "pinned", (WORKSHEET,))
+    for lang, strait in (("en", "Tsugaru Strait"), ("es", "estrecho de Tsugaru")):
+        path = project.content / WORKSHEET / f"{lang}.yaml"
+        text = path.read_text(encoding="utf-8")
+        pinned = f"          points: 1\n          choices: [{strait}"
+        assert text.count(pinned) == 1
+        path.write_text(text.replace(pinned, "          shuffle: false\n" + pinned), "utf-8")
+    pub = load(project, WORKSHEET)
+    article = pub.articles["en"]
+
+    def prompts(version):
+        view = arrange(article, Variant("students", version), WORKSHEET)
+        return [(e.prompt.source, [c.source for c in e.choices]) for e in exercises(view)]
+
+    written, a, b = prompts(None), prompts(0), prompts(1)
+    assert a != written and b != a
+    assert a[1] == b[1] == written[1]  # pinned: second, its choices in the order written
+    assert sorted(p for p, _ in a) == sorted(p for p, _ in b) == sorted(p for p, _ in written)
+    year = {p: c for p, c in written}["In which year was the Treaty of Shimoda signed?"]
+    shown = [dict(v)["In which year was the Treaty of Shimoda signed?"] for v in (a, b)]
+    assert shown[0] != year and shown[1] != shown[0] and sorted(shown[1]) == sorted(year)
+    # Both languages get the same order: it comes from the places, not the words.
+    for version in (0, 1):
+        places = []
+        for lang in LANGS:
+            whole = pub.articles[lang]
+            order = [e.prompt for e in exercises(whole)]
+            view = arrange(whole, Variant("students", version), WORKSHEET)
+            places.append([order.index(e.prompt) for e in exercises(view)])
+        assert places[0] == places[1]
