@@ -21,7 +21,7 @@ import pikepdf
 
 from .diagnostics import Diagnostic, Location, PressrunError, did_you_mean, fail, shortened, usage
 from .formats import IMPOSED, PRINT, Format
-from .impose import MM, derived, impose
+from .impose import MM, derived, impose_forms
 from .model import Publication
 from .project import Project
 from .worksheet import LETTERS
@@ -210,51 +210,69 @@ def class_set(
     root: Path,
 ) -> bytes:
     """The class set: for each student, their version's copy (`copies` by version letter)
-    with their name on every page, starting on a new sheet."""
+    with their name on every page, starting on a new sheet. Each version's pages, fonts and
+    images are in the file once: a student's page is a new page drawing the version's
+    page and the student's name."""
     from .typeset import typeset
 
     texts = [stamp_text(s, version_label) for s in students]
     names = typeset(names_document(texts, lang, pub.edition.date.isoformat()), root, "the names")
     out = pikepdf.new()
-    with pikepdf.open(io.BytesIO(names)) as stamps:
-        forms = [page.as_form_xobject() for page in stamps.pages]
-        for student, form in zip(students, forms, strict=True):
-            source = copies[student.version]
-            if IMPOSED in fmt.outputs:
-                named = impose(_stamped(source, form, 1), pub.paper, pub.imposition)
-            else:
-                named = _stamped(source, form, 2)
-            with pikepdf.open(io.BytesIO(named)) as copy:
-                out.add_pages_from(copy)
-        with pikepdf.open(io.BytesIO(next(iter(copies.values())))) as first:
-            return derived(out, first, "class set")
+    sources = {v: pikepdf.open(io.BytesIO(data)) for v, data in copies.items()}
+    try:
+        drawn = {
+            v: [out.copy_foreign(p.as_form_xobject()) for p in src.pages]
+            for v, src in sources.items()
+        }
+        with pikepdf.open(io.BytesIO(names)) as stamps:
+            for student, stamp in zip(students, stamps.pages, strict=True):
+                name = out.copy_foreign(stamp.as_form_xobject())
+                pages = drawn[student.version]
+                if IMPOSED in fmt.outputs:
+                    forms = [_page_form(out, page, name) for page in pages]
+                    impose_forms(out, forms, pub.paper, pub.imposition)
+                else:
+                    for page in pages + [None] * (len(pages) % 2):  # a blank back, named
+                        out.pages.append(_named_page(out, page or pages[0], name, page is None))
+        return derived(out, sources[students[0].version], "class set")
+    finally:
+        for source in sources.values():
+            source.close()
 
 
-def _stamped(source: bytes, form: pikepdf.Object, pad_to: int) -> bytes:
-    """One student's copy: every page of `source` with the name drawn at its top, and blank
-    (named) pages to make the count a multiple of `pad_to`."""
-    with pikepdf.open(io.BytesIO(source)) as copy:
-        width, height = (float(v) for v in copy.pages[0].mediabox[2:4])
-        while len(copy.pages) % pad_to:
-            copy.add_blank_page(page_size=(width, height))
-        name = copy.copy_foreign(form)
-        for page in copy.pages:
-            box = [float(v) for v in page.mediabox]
-            x = box[0] + (box[2] - box[0] - STAMP_WIDTH_MM * MM) / 2
-            y = box[3] - (STAMP_TOP_MM + STAMP_HEIGHT_MM) * MM
-            if "/Resources" not in page.obj:
-                page.obj.Resources = pikepdf.Dictionary()
-            if "/XObject" not in page.obj.Resources:
-                page.obj.Resources.XObject = pikepdf.Dictionary()
-            page.obj.Resources.XObject["/PrName"] = name
-            # The page's own drawing may leave its coordinates changed (WeasyPrint flips
-            # them): it is wrapped in q … Q, and the name drawn after, on the page's own.
-            draw = f"Q q 1 0 0 1 {x:.3f} {y:.3f} cm /PrName Do Q".encode("ascii")
-            page.contents_add(copy.make_stream(b"q "), prepend=True)
-            page.contents_add(copy.make_stream(draw), prepend=False)
-        buffer = io.BytesIO()
-        copy.save(buffer, deterministic_id=True)
-    return buffer.getvalue()
+def _stamp_ops(page_form: pikepdf.Object) -> str:
+    """Where the name goes on a page: centred, near its top edge."""
+    x0, _, x1, top = (float(v) for v in page_form.BBox)
+    x = x0 + (x1 - x0 - STAMP_WIDTH_MM * MM) / 2
+    y = top - (STAMP_TOP_MM + STAMP_HEIGHT_MM) * MM
+    return f"q 1 0 0 1 {x:.3f} {y:.3f} cm /PrName Do Q"
+
+
+def _named_page(out: pikepdf.Pdf, page_form, name, blank: bool = False) -> pikepdf.Page:
+    """A page of a student's copy: the version's page (drawn whole, as a form) and the name."""
+    ops = ("" if blank else "/PrPage Do ") + _stamp_ops(page_form)
+    xobjects = {"/PrName": name} if blank else {"/PrName": name, "/PrPage": page_form}
+    page = pikepdf.Dictionary(
+        Type=pikepdf.Name.Page,
+        MediaBox=list(page_form.BBox),
+        Resources=pikepdf.Dictionary(XObject=pikepdf.Dictionary(xobjects)),
+        Contents=out.make_stream(ops.encode("ascii")),
+    )
+    return pikepdf.Page(out.make_indirect(page))
+
+
+def _page_form(out: pikepdf.Pdf, page_form, name) -> pikepdf.Object:
+    """A named page of a booklet as a form, for imposition."""
+    ops = "/PrPage Do " + _stamp_ops(page_form)
+    return out.make_stream(
+        ops.encode("ascii"),
+        Type=pikepdf.Name.XObject,
+        Subtype=pikepdf.Name.Form,
+        BBox=page_form.BBox,
+        Resources=pikepdf.Dictionary(
+            XObject=pikepdf.Dictionary({"/PrName": name, "/PrPage": page_form})
+        ),
+    )
 
 
 def output_name(fmt: Format, roster: Path) -> str:

@@ -34,31 +34,37 @@ def saddle_stitch_order(pages: int) -> list[tuple[int, int]]:
 
 def impose(pdf: bytes, paper: str, options: Imposition) -> bytes:
     """The print file: each side places its two pages against the fold, shifted by creep."""
-    width, height = PAPERS[paper]
-    spine = width / 2
     with pikepdf.open(io.BytesIO(pdf)) as booklet:
         out = pikepdf.new()
         forms = [out.copy_foreign(page.as_form_xobject()) for page in booklet.pages]
-        sides = saddle_stitch_order(len(forms))
-        for side, (left, right) in enumerate(sides):
-            sheet = side // 2  # 0 is the outermost sheet
-            shift = sheet * options.creep_mm * MM
-            page_width = float(forms[left - 1].BBox[2]) - float(forms[left - 1].BBox[0])
-            ops = [
-                _place(f"/P{left}", spine - page_width + shift, (0, spine), height),
-                _place(f"/P{right}", spine - shift, (spine, width), height),
-            ]
-            if options.marks:
-                ops.append(_fold_marks(spine, height))
-            xobjects = {f"/P{n}": forms[n - 1] for n in (left, right)}
-            page = pikepdf.Dictionary(
-                Type=pikepdf.Name.Page,
-                MediaBox=[0, 0, width, height],
-                Resources=pikepdf.Dictionary(XObject=pikepdf.Dictionary(xobjects)),
-                Contents=out.make_stream("\n".join(ops).encode("ascii")),
-            )
-            out.pages.append(pikepdf.Page(out.make_indirect(page)))
+        impose_forms(out, forms, paper, options)
         return derived(out, booklet, "print")
+
+
+def impose_forms(out: pikepdf.Pdf, forms: list, paper: str, options: Imposition) -> None:
+    """Append to `out` the sheet sides of a booklet whose pages are the form XObjects
+    `forms`."""
+    width, height = PAPERS[paper]
+    spine = width / 2
+    sides = saddle_stitch_order(len(forms))
+    for side, (left, right) in enumerate(sides):
+        sheet = side // 2  # 0 is the outermost sheet
+        shift = sheet * options.creep_mm * MM
+        page_width = float(forms[left - 1].BBox[2]) - float(forms[left - 1].BBox[0])
+        ops = [
+            _place(f"/P{left}", spine - page_width + shift, (0, spine), height),
+            _place(f"/P{right}", spine - shift, (spine, width), height),
+        ]
+        if options.marks:
+            ops.append(_fold_marks(spine, height))
+        xobjects = {f"/P{n}": forms[n - 1] for n in (left, right)}
+        page = pikepdf.Dictionary(
+            Type=pikepdf.Name.Page,
+            MediaBox=[0, 0, width, height],
+            Resources=pikepdf.Dictionary(XObject=pikepdf.Dictionary(xobjects)),
+            Contents=out.make_stream("\n".join(ops).encode("ascii")),
+        )
+        out.pages.append(pikepdf.Page(out.make_indirect(page)))
 
 
 def derived(out: pikepdf.Pdf, source: pikepdf.Pdf, what: str) -> bytes:
