@@ -14,6 +14,7 @@ import csv
 import html
 import io
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -162,22 +163,38 @@ def read_roster(path: Path, shown: str, versions: int) -> list[Student]:
         raise PressrunError(errors)
     if not students:
         raise fail(where, "the roster lists no students", "roster-empty", "add a line per student")
-    # Versions shared out in turn, in the roster's order: neighbours get different ones.
-    turn = 0
-    shared = []
+    # A student without a version gets the one after the previous student's: neighbours in
+    # the roster (and in the class set) get different ones.
+    shared, last = [], ""
     for student in students:
         version = student.version if versions > 1 else ""
         if versions > 1 and not version:
-            version, turn = allowed[turn % versions], turn + 1
+            version = allowed[(allowed.index(last) + 1) % versions] if last else allowed[0]
         shared.append(Student(student.name, student.group, version, student.line))
+        last = version
     return shared
 
 
+STAMP_COLUMNS = 70  # what the stamp holds, in columns (a CJK character takes two)
+
+
 def stamp_text(student: Student, version_label: str) -> str:
-    parts = [student.name, student.group]
-    if student.version:
-        parts.append(f"{version_label} {student.version}")
-    return " · ".join(p for p in parts if p)
+    """ "Name · class · Version A": a long name is shortened, so the class and version show."""
+    rest = [student.group] + ([f"{version_label} {student.version}"] if student.version else [])
+    tail = "".join(f" · {part}" for part in rest if part)
+    room = STAMP_COLUMNS - _columns(tail)
+    name, used = "", 0
+    for char in student.name:
+        used += _columns(char)
+        if used > room - 1:
+            name = name.rstrip() + "…"
+            break
+        name += char
+    return name + tail
+
+
+def _columns(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 def names_document(texts: list[str], lang: str, date: str) -> str:

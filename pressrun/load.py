@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from . import images, markdown
+from . import images, markdown, worksheet
 from .citations import citation_keys, markdown_sources
 from .citations import cited as pandoc_cited
 from .diagnostics import Diagnostic, Location, PressrunError, did_you_mean, shortened
@@ -177,6 +177,7 @@ def _load(project: Project, pub_id: str) -> Publication:
         errors += found
     for lang, article in articles.items():
         errors += _image_budget(article, folder, project.display(folder / f"{lang}.yaml"))
+    warnings += _worksheet_warnings(project, articles, formats)
     if versions > 1 and not any(
         isinstance(block, Exercise) for article in articles.values() for block in article.blocks()
     ):
@@ -431,6 +432,32 @@ def _per_language(g: YamlFile, node, languages: list[str], what: str) -> dict[st
         keys = g.mapping(node, optional=languages, what=what)
         return {lang: g.string(value, f"{what} ({lang})") or "" for lang, value in keys.items()}
     return {"*": g.string(node, what) or ""}
+
+
+def _worksheet_warnings(
+    project: Project, articles: dict[str, Article], formats: list[str]
+) -> list[Diagnostic]:
+    """The exercises of every language agree; with a teacher's copy or a key to make, each
+    open exercise has its answer."""
+    found = worksheet.differences(articles) if len(articles) > 1 else []
+    known = project.config.formats
+    if not any(name in known and known[name].audience != "students" for name in formats):
+        return found
+    for article in articles.values():
+        for exercise in worksheet.exercises(article):
+            for item in exercise.parts or [exercise]:
+                if item.answer is None and item.correct is None:
+                    found.append(
+                        Diagnostic(
+                            item.where,
+                            "an exercise without an answer: the teacher's copy and the answer "
+                            "key print none",
+                            "no-answer",
+                            "add answer: with what a right answer says",
+                            severity="warning",
+                        )
+                    )
+    return found
 
 
 def _versions(g: YamlFile, node) -> int:

@@ -673,10 +673,6 @@ class Exercise(Block):
         return self.points if self.points is not None else (sum(found) if found else None)
 
     @property
-    def points_shown(self) -> str:
-        return points_text(self.total)
-
-    @property
     def correct_letter(self) -> str:
         """The letter its correct choice is printed with (A, B, …) in this copy."""
         return (
@@ -701,7 +697,7 @@ class Exercise(Block):
             yield from part.answers()
 
 
-readable(Exercise, "total", "points_shown", "correct_letter")
+readable(Exercise, "total", "correct_letter")
 
 
 def points_text(points: float | None) -> str:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import jinja2
 from babel.dates import format_date
+from babel.numbers import format_decimal
 from jinja2.sandbox import SecurityError
 
 from .archive import tool_versions
@@ -54,7 +55,9 @@ def render(
         "pub": pub,
         "lang": labels.lang,
         "article": article,
-        "worksheet": worksheet(article, text.variant),
+        "worksheet": worksheet(
+            article, text.variant, functools.partial(format_decimal, locale=labels.date_locale)
+        ),
         "qr_code": qr_code(pub.web_url_in(labels.lang)) if not fmt.on_screen else "",
         "text": text,
         "t": labels.words,

@@ -11,10 +11,11 @@ from __future__ import annotations
 import copy
 import random
 import string
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .diagnostics import Diagnostic
 from .model import Article, Exercise, Inline, Publication, Section, points_text
 from .sandbox import readable
 
@@ -73,9 +74,12 @@ def arrange(article: Article, chosen: Variant, pub_id: str) -> Article:
 
 def _section(section: Section, chosen: Variant, pub_id: str, path: tuple[int, ...]) -> Section:
     view = copy.copy(section)
+    # An exercise's place is its section and its rank among the section's exercises, not
+    # among its blocks: a language with one more paragraph shuffles the same way.
+    ranks = {id(b): k for k, b in enumerate(b for b in section.blocks if isinstance(b, Exercise))}
     blocks = [
-        _exercise(b, chosen, pub_id, path + (n,)) if isinstance(b, Exercise) else b
-        for n, b in enumerate(section.blocks)
+        _exercise(b, chosen, pub_id, path + (ranks[id(b)],)) if isinstance(b, Exercise) else b
+        for b in section.blocks
     ]
     if chosen.version is not None:
         slots = [n for n, b in enumerate(blocks) if isinstance(b, Exercise) and not b.fixed]
@@ -161,25 +165,107 @@ class Row:
 @readable
 @dataclass(frozen=True)
 class Worksheet:
-    """What templates print about a copy's exercises: the audience, the version, the points."""
+    """What templates print about a copy's exercises: the audience, the version, the points
+    (written as the language writes numbers: 1.5, 1,5)."""
 
     audience: str
     version: str  # "A", "B"; "" when there is one version
     rows: list[Row]
     total: str  # the sum of the points ("" without points)
+    number: Callable[[float], str] = points_text
 
     @property
     def answers(self) -> bool:
         return self.audience != "students"
 
+    def points(self, exercise: Exercise) -> str:
+        """An exercise's (or a part's) points, as printed ("" without points)."""
+        return "" if exercise.total is None else self.number(exercise.total)
+
 
 readable(Row)
-readable(Worksheet, "answers")
+readable(Worksheet, "answers", "points")
 
 
-def worksheet(view: Article, chosen: Variant) -> Worksheet:
+def worksheet(
+    view: Article, chosen: Variant, number: Callable[[float], str] = points_text
+) -> Worksheet:
     found = list(exercises(view))
-    rows = [Row(e.number, points_text(e.total), e) for e in found]
+    rows = [Row(e.number, "" if e.total is None else number(e.total), e) for e in found]
     points = [e.total for e in found if e.total is not None]
-    total = points_text(sum(points)) if points else ""
-    return Worksheet(chosen.audience, chosen.letter, rows, total)
+    total = number(round(sum(points), 2)) if points else ""
+    return Worksheet(chosen.audience, chosen.letter, rows, total, number)
+
+
+def differences(articles: dict[str, Article]) -> list[Diagnostic]:
+    """A warning for each exercise that is not the same in every language (by its place: its
+    section and its rank there): versions are shuffled by place, so the languages' versions
+    and keys would not agree."""
+    found: list[Diagnostic] = []
+    first, *others = articles.values()
+    ours = _by_place(first)
+    for other in others:
+        theirs = _by_place(other)
+        for place in sorted(set(ours) | set(theirs)):
+            mine, yours = ours.get(place), theirs.get(place)
+            if yours is None:
+                continue  # said once, at the exercise the other language has
+            what = _differs(mine, yours) if mine else "an exercise the first language lacks"
+            if what:
+                found.append(
+                    Diagnostic(
+                        yours.where,
+                        f"this exercise differs from its place in {first.lang}.yaml: {what}",
+                        "exercise-languages",
+                        "give every language the same exercises, points and choices, in the "
+                        "same order: versions are shuffled by place, and each language's "
+                        "answer key would differ",
+                        severity="warning",
+                    )
+                )
+        for place in sorted(set(ours) - set(theirs)):
+            found.append(
+                Diagnostic(
+                    other.where,
+                    f"{other.lang}.yaml lacks exercise {place[-1] + 1} of its section "
+                    f"(it is at {ours[place].where} in {first.lang}.yaml)",
+                    "exercise-languages",
+                    "give every language the same exercises",
+                    severity="warning",
+                )
+            )
+    return found
+
+
+def _by_place(article: Article) -> dict[tuple[int, ...], Exercise]:
+    found = {}
+
+    def walk(sections, path):
+        for n, section in enumerate(sections):
+            rank = 0
+            for block in section.blocks:
+                if isinstance(block, Exercise):
+                    found[(*path, n, rank)] = block
+                    rank += 1
+            walk(section.sections, (*path, n))
+
+    walk(article.sections, ())
+    return found
+
+
+def _differs(a: Exercise, b: Exercise) -> str:
+    """The first way two exercises differ in what versions and keys depend on ("" if none)."""
+    facts = [
+        ("points", lambda e: points_text(e.total) or "none"),
+        ("choices", lambda e: len(e.choices)),
+        ("correct choice", lambda e: e.choices.index(e.correct) + 1 if e.correct else "none"),
+        ("parts", lambda e: len(e.parts)),
+        ("shuffle", lambda e: "false" if e.fixed else "true"),
+    ]
+    for name, fact in facts:
+        if fact(a) != fact(b):
+            return f"{name} {fact(b)} here, {fact(a)} there"
+    for part_a, part_b in zip(a.parts, b.parts, strict=False):
+        if what := _differs(part_a, part_b):
+            return "a part's " + what
+    return ""

@@ -129,3 +129,14 @@ def test_filler_pages_are_ruled_notes_pages_without_heads(sample_pdf, lang):
     assert fillers, "no ruled notes page"
     assert fillers == list(range(fillers[0], fillers[0] + len(fillers)))
     assert fillers[-1] == len(pages) - 2, "the colophon and back cover follow them"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_cover_with_a_picture_authors_and_course_fits_its_page(specimen, lang):
+    """The specimen's cover has everything a cover may hold: none of it runs onto page 2."""
+    from conftest import SPECIMEN
+
+    pages = page_texts(specimen.output / SPECIMEN / lang / "booklet.pdf")
+    edition = {"en": "Edition 1.0.0", "es": "Edición 1.0.0"}[lang]
+    assert any(edition in line for line in lines(pages[0]))
+    assert not lines(pages[1]), "the inside of the cover stays blank"

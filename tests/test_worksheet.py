@@ -251,14 +251,16 @@ def test_a_class_set_names_every_page_of_each_copy_and_no_other(worksheet, fmt, 
         assert on[0] == expected_start and on[0] % 2 == 0, name  # page 1, 3, 5 … of the set
         expected_start = on[-1] + 1
     assert expected_start == len(pages)
-    # Each copy is its version, said in its stamp: given in the roster, else shared in turn.
-    shared = iter("ABABABABABABABABABAB")
+    # Each copy is its version, said in its stamp: given in the roster, else the one after
+    # the previous student's, so that neighbours differ.
     with pikepdf.open(path) as pdf:
         assert len(pdf.pages) == len(pages)
+    previous = "B"
     for (name, given), on in zip(roster, found, strict=True):
-        version = given or next(shared)
+        version = given or {"A": "B", "B": "A"}[previous]
         stamp = f"{name} · 10B · {version_word} {version}"
         assert all(stamp in pages[n] for n in on), stamp
+        previous = version
     if fmt == "handout":  # a 3-page copy gets a blank back, so the next starts a new sheet
         single = page_texts(out(worksheet, lang, "handout-A.pdf"))
         assert len(single) % 2 == 1 and len(found[0]) == len(single) + 1
@@ -320,6 +322,18 @@ def test_a_roster_with_semicolons_accents_and_cjk(tmp_path):
         ("佐藤 花子", "3B", "A"),
         ("Zoë Kowalczyk", "3B", "B"),
     ]
+
+
+def test_a_long_name_is_shortened_and_the_class_and_version_still_show():
+    from pressrun.classset import Student, stamp_text
+
+    long = "María de los Ángeles Fernández-Castañeda y Rodríguez de la Fuente Villalobos"
+    text = stamp_text(Student(long, "7A", "A", 2), "Versión")
+    assert text.startswith("María de los Ángeles") and text.endswith("… · 7A · Versión A")
+    assert len(text) <= 70
+    cjk = stamp_text(Student("佐藤" * 40, "7A", "B", 3), "Version")
+    assert cjk.endswith("… · 7A · Version B") and len(cjk) < 45
+    assert stamp_text(Student("Ana", "", "", 4), "Version") == "Ana"
 
 
 def test_class_set_on_the_command_line(worksheet, tmp_path):
@@ -399,3 +413,53 @@ def test_shuffle_false_keeps_an_exercise_and_its_choices_in_place(tmp_path):
             view = arrange(whole, Variant("students", version), WORKSHEET)
             places.append([order.index(e.prompt) for e in exercises(view)])
         assert places[0] == places[1]
+
+
+def test_a_booklet_cover_says_its_version(worksheet):
+    for version in ("A", "B"):
+        pages = page_texts(out(worksheet, "es", f"booklet-{version}.pdf"))
+        assert f"Versión {version}" in words(pages[0])
+        assert not pages[1].strip()
+
+
+def test_points_print_as_the_language_writes_numbers(worksheet, tmp_path):
+    project = copy_project(tmp_path / "decimal", (WORKSHEET,))
+    for lang in LANGS:
+        path = project.content / WORKSHEET / f"{lang}.yaml"
+        path.write_text(path.read_text().replace("points: 3", "points: 2.5"), "utf-8")
+    build(project, formats=["answer-key"])
+    assert "13.5 points" in pdf_text(out(project, "en", "answer-key-A.pdf"))
+    spanish = pdf_text(out(project, "es", "answer-key-A.pdf"))
+    assert "13,5 puntos" in spanish and "2,5" in spanish and "2.5" not in spanish
+
+
+def test_exercises_that_differ_between_languages_are_warnings(tmp_path):
+    from pressrun.load import load
+
+    project = copy_project(tmp_path / "differ", (WORKSHEET,))
+    path = project.content / WORKSHEET / "es.yaml"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace('correct: "1855"', 'correct: "1868"').replace("points: 3", "points: 4")
+    path.write_text(text, encoding="utf-8")
+    found = [str(w) for w in load(project, WORKSHEET).warnings]
+    assert any(
+        "es.yaml" in w and "correct choice 2 here, 1 there [exercise-languages]" in w for w in found
+    )
+    assert any("points 4 here, 3 there" in w for w in found)
+
+
+def test_an_exercise_without_an_answer_keeps_its_room_in_the_teachers_copy(tmp_path):
+    from pressrun.load import load
+
+    project = copy_project(tmp_path / "unanswered", (WORKSHEET,))
+    path = project.content / WORKSHEET / "en.yaml"
+    text = path.read_text(encoding="utf-8")
+    answer = "          answer: The Ainu (also the Nivkh or the Uilta).\n"
+    assert answer in text
+    path.write_text(text.replace(answer, ""), encoding="utf-8")
+    [warning] = [w for w in load(project, WORKSHEET).warnings if w.code == "no-answer"]
+    assert str(warning).startswith(f"content/{WORKSHEET}/en.yaml:72:11: warning: an exercise")
+    build(project, langs=["en"], formats=["teacher"])
+    html = out(project, "en", "teacher-A.html").read_text()
+    name = html.index("Name one people")
+    assert html.index('class="answer-lines"', name) < html.index('class="exercise"', name)
