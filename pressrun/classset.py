@@ -31,7 +31,11 @@ COLUMNS = ("name", "class", "version")
 MAX_ROSTER_BYTES = 2 * 1024 * 1024
 MAX_STUDENTS = 10_000
 MAX_NAME = 100  # characters
-UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ud800-\udfff]")
+# Controls, and the invisible characters that hide or reorder a name (zero widths, direction
+# marks and isolates, a soft hyphen, a byte-order mark in mid-name): a name prints as it reads.
+UNPRINTABLE = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\xad\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ud800-\udfff]"
+)
 STAMP_WIDTH_MM = 120.0
 STAMP_HEIGHT_MM = 5.0
 STAMP_TOP_MM = 4.0  # from the top edge of each page: above the running heads and the text
@@ -50,13 +54,20 @@ def read_roster(path: Path, shown: str, versions: int) -> list[Student]:
     wanted; commas, semicolons or tabs). Every bad row is an error at its line."""
     where = Location(shown, 1, 1)
     try:
-        data = path.read_bytes()
+        if not path.is_file():
+            raise usage(
+                f"the roster {shown} is " + ("not a file" if path.exists() else "not there"),
+                "roster-unreadable",
+                "give the CSV file of the class",
+            )
+        with path.open("rb") as stream:
+            data = stream.read(MAX_ROSTER_BYTES + 1)
     except OSError as exc:
         raise fail(where, f"cannot read the roster: {exc.strerror}", "roster-unreadable") from None
     if len(data) > MAX_ROSTER_BYTES:
         raise fail(
             where,
-            f"the roster is {len(data):,} bytes; at most {MAX_ROSTER_BYTES:,}",
+            f"the roster is more than {MAX_ROSTER_BYTES:,} bytes",
             "too-large",
             "split the roster into one file per class",
         )
@@ -298,6 +309,40 @@ def output_name(fmt: Format, roster: Path) -> str:
     return f"{fmt.copy_name()}-{stem}.pdf"
 
 
+def _check_target(project: Project, pub: Publication, path: Path, roster: Path) -> None:
+    """Refuse to write the class set over the roster, a source of the project, or a file a
+    build of the publication makes (a roster named A.csv would name it handout-A.pdf)."""
+    shown = project.display(path)
+    if path.suffix.lower() != ".pdf":
+        raise usage(f"the class set '{shown}' is a PDF", "bad-output", "name it ….pdf")
+    resolved = path.resolve()
+    if roster.exists() and resolved == roster.resolve():
+        raise usage("the class set would overwrite its roster", "bad-output", "give --output")
+    for folder in ("content", "templates", "styles"):
+        if resolved.is_relative_to((project.root / folder).resolve()):
+            raise usage(
+                f"the class set would be written among the sources, in {folder}/",
+                "bad-output",
+                "write it to output/ (the default) or outside the project",
+            )
+    formats = project.config.formats
+    letters = [""] + list(LETTERS[: pub.versions])
+    built = {
+        (project.output / pub.id / lang / formats[name].file(o, letter)).resolve()
+        for lang in pub.languages
+        for name in pub.formats
+        if name in formats
+        for o in formats[name].outputs
+        for letter in letters
+    }
+    if resolved in built:
+        raise usage(
+            f"the class set would overwrite {shown}, which the build makes",
+            "bad-output",
+            "rename the roster, or give --output another file",
+        )
+
+
 def copy_files(fmt: Format, pub: Publication) -> dict[str, str]:
     """The built file of each version, by letter ("" for one version)."""
     letters = list(LETTERS[: pub.versions]) if pub.versions > 1 and pub.has_exercises else [""]
@@ -359,13 +404,14 @@ def make_class_set(
             did_you_mean(lang, pub.languages) or f"its languages: {', '.join(pub.languages)}",
         )
     versions = pub.versions if pub.has_exercises else 1
+    folder = project.output / pub.id / lang
+    path = target or folder / output_name(fmt, roster)
+    _check_target(project, pub, path, roster)
     students = read_roster(roster, str(roster), versions)
     build(project, [pub.id], [lang], [fmt.name], report=report)
-    folder = project.output / pub.id / lang
     copies = {v: (folder / name).read_bytes() for v, name in copy_files(fmt, pub).items()}
     label = project.config.labels(lang).words.get("version", "Version")
     data = class_set(pub, fmt, lang, copies, students, label, project.root)
-    path = target or folder / output_name(fmt, roster)
     write_atomic(path, data)
     with pikepdf.open(io.BytesIO(data)) as pdf:
         pages = len(pdf.pages)

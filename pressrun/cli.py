@@ -189,7 +189,7 @@ def release(ctx, publication, version, key, strict):
 @click.option(
     "--roster",
     required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="CSV of the class: a name column (required), class and version (optional).",
 )
 @click.option(

@@ -9,6 +9,7 @@ from pathlib import Path
 import yaml
 
 from .archive import is_safe_path
+from .diagnostics import did_you_mean
 from .project import PAPERS, Project, inside
 from .worksheet import AUDIENCES
 from .yamlnodes import YamlFile
@@ -199,6 +200,14 @@ def _variables(f: YamlFile, node) -> dict:
                 f"variable name '{name}' is not a name",
                 "bad-value",
                 "use letters, digits and _, starting with a letter",
+            )
+            continue
+        if name != "audience" and did_you_mean(name, ["audience"]):
+            f.error(
+                key_node,
+                f"variable '{name}' is close to audience, which says whose copy it is",
+                "bad-value",
+                "did you mean 'audience'? (rename the variable if it is another one)",
             )
             continue
         found[name] = _plain(value)

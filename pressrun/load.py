@@ -6,6 +6,7 @@ import datetime
 import os
 import re
 import unicodedata
+import urllib.parse
 from copy import copy
 from pathlib import Path
 
@@ -177,7 +178,8 @@ def _load(project: Project, pub_id: str) -> Publication:
         errors += found
     for lang, article in articles.items():
         errors += _image_budget(article, folder, project.display(folder / f"{lang}.yaml"))
-    warnings += _worksheet_warnings(project, articles, formats)
+    formats_at = g.where(top["formats"]) if "formats" in top else g.where(meta_file.root)
+    warnings += _worksheet_warnings(project, articles, formats, formats_at)
     if versions > 1 and not any(
         isinstance(block, Exercise) for article in articles.values() for block in article.blocks()
     ):
@@ -435,14 +437,27 @@ def _per_language(g: YamlFile, node, languages: list[str], what: str) -> dict[st
 
 
 def _worksheet_warnings(
-    project: Project, articles: dict[str, Article], formats: list[str]
+    project: Project, articles: dict[str, Article], formats: list[str], formats_at: Location
 ) -> list[Diagnostic]:
-    """The exercises of every language agree; with a teacher's copy or a key to make, each
-    open exercise has its answer."""
+    """The exercises of every language agree; with a teacher's copy or a key to make, the
+    text has exercises, and each open exercise has its answer."""
     found = worksheet.differences(articles) if len(articles) > 1 else []
     known = project.config.formats
-    if not any(name in known and known[name].audience != "students" for name in formats):
+    answering = [n for n in formats if n in known and known[n].audience != "students"]
+    if not answering:
         return found
+    if not any(next(worksheet.exercises(a), None) for a in articles.values()):
+        found.append(
+            Diagnostic(
+                formats_at,
+                f"{', '.join(answering)}: the text has no exercises, so "
+                f"{'these copies print' if len(answering) > 1 else 'this copy prints'} "
+                "no answers",
+                "no-exercises",
+                "add exercises, or remove it from formats:",
+                severity="warning",
+            )
+        )
     for article in articles.values():
         for exercise in worksheet.exercises(article):
             for item in exercise.parts or [exercise]:
@@ -463,6 +478,9 @@ def _worksheet_warnings(
 def _versions(g: YamlFile, node) -> int:
     """How many versions of a worksheet (A, B, …) to make: 1 to MAX_VERSIONS."""
     hint = f"give a number from 1 to {MAX_VERSIONS}: 2 makes versions A and B"
+    if not isinstance(node, yaml.ScalarNode):
+        g.error(node, "versions must be a number", "wrong-type", hint)
+        return 1
     text = g.matching(node, r"\d{1,2}", "versions", hint)
     if text is not None and not 1 <= int(text) <= MAX_VERSIONS:
         g.error(node, f"versions {text} is not 1 to {MAX_VERSIONS}", "bad-value", hint)
@@ -479,23 +497,38 @@ def _web_url(g: YamlFile, node, languages: list[str]) -> dict[str, str]:
         else {}
     )
     for lang, url in list(found.items()):
-        if url and not (url.lower().startswith(("http://", "https://")) and len(url) <= 300):
+        problem = _web_address_problem(url)
+        if problem:
             g.error(
                 where.get(lang, node),
-                f"web-url '{shortened(url, 60)}' is not a web address",
+                f"web-url '{shortened(url, 60)}' {problem}",
                 "bad-link",
-                "give the address of the web edition, starting with https://",
-            )
-            del found[lang]
-        elif url and re.search(r"[\s<>\"]", url):
-            g.error(
-                where.get(lang, node),
-                "web-url holds a space or a quote",
-                "bad-link",
-                "write the address as the browser shows it",
+                "give the address of the web edition as the browser shows it, "
+                "such as https://example.org/treaty/",
             )
             del found[lang]
     return found
+
+
+def _web_address_problem(url: str) -> str:
+    """What keeps `url` from being printed as a link to a web page ('' when nothing does)."""
+    if len(url) > 300:
+        return "is longer than 300 characters"
+    hidden = next((c for c in url if unicodedata.category(c)[0] in "CZ"), None)
+    if hidden is not None:
+        return f"holds U+{ord(hidden):04X}, a space or an invisible character"
+    if re.search(r"[<>\"'`\\{}|^]", url):
+        return "holds a character no address has"
+    try:
+        parts = urllib.parse.urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        return "is not a web address"
+    if parts.scheme.lower() not in ("http", "https"):
+        return "is not a web address (http:// or https://)"
+    if not host or "." not in host.strip("."):
+        return "names no web server"
+    return ""
 
 
 def _cover(g: YamlFile, node, folder: Path) -> Cover | None:
@@ -915,8 +948,8 @@ def plain(source: str) -> str:
 
 # Ids of pressrun's own parts of a page: the bibliography and its entries, notes and their
 # calls, the contents, the booklet's filler page, the text's wrappers.
-RESERVED_IDS = ("bibliography", "refs", "contents", "glossary")
-RESERVED_PREFIXES = ("ref-", "note-", "pressrun", "pr-", "sidenote")
+RESERVED_IDS = ("bibliography", "refs", "contents", "glossary", "grading-title")
+RESERVED_PREFIXES = ("ref-", "note-", "pressrun", "pr-", "sidenote", "exercise-", "key-")
 
 
 def _reserved(sid: str) -> bool:

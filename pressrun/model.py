@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import functools
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -454,7 +455,7 @@ class PageBreak(Block):
 
 
 MAX_LINES = 60  # answer lines of one exercise: more than two pages of writing
-MAX_BOX_MM = 250  # an answer box at most a page high
+MAX_BOX_MM = 160  # an answer box fits an A5 page with its prompt (lines go on over pages)
 LENGTH = re.compile(r"(\d{1,4}(?:\.\d{1,2})?)\s*(mm|cm|in|pt)")
 MILLIMETRES = {"mm": 1.0, "cm": 10.0, "in": 25.4, "pt": 25.4 / 72}
 
@@ -510,7 +511,8 @@ def read_space(r: Reader, node: yaml.Node) -> Space | None:
                 keys["box"],
                 f"a box {text} high does not fit a page",
                 "bad-value",
-                f"give it 5 to {MAX_BOX_MM} mm",
+                f"give it 5 to {MAX_BOX_MM} mm, or give lines: for more room (they go on "
+                "over the next page)",
             )
             return None
         return Space(box_mm=round(height, 2))
@@ -518,7 +520,25 @@ def read_space(r: Reader, node: yaml.Node) -> Space | None:
 
 
 MAX_PARTS = 26  # lettered (a) to (z)
+MAX_CHOICES = 26  # lettered A to Z
 POINTS = r"\d{1,3}(?:\.\d{1,2})?"
+
+
+def same_text_key(text: str) -> str:
+    """What two choices are compared by: the same letters, whatever their Unicode form,
+    invisible characters, spacing or case ('La Pérouse' and 'la  Pe\u0301rouse' are one)."""
+    text = unicodedata.normalize("NFC", text)
+    text = "".join(c for c in text if unicodedata.category(c) != "Cf")
+    return " ".join(text.split()).casefold()
+
+
+def _written(r: Reader, node, what: str, phrase: bool = False) -> Inline | None:
+    """An exercise's prompt, answer or choice: text with something to print in it."""
+    inline = r.inline(node, what, phrase)
+    if inline is not None and not same_text_key(inline.source):
+        r.f.error(node, f"an empty {what}", "empty", f"write its {what}, or leave the key out")
+        return None
+    return inline
 
 
 @block_kind
@@ -566,30 +586,38 @@ class Exercise(Block):
     def read_parts(cls, r: Reader, body, parts: dict) -> Exercise | None:
         """An exercise, or a part of one (whose keys have no parts)."""
         f = r.f
-        prompt = r.inline(parts["prompt"], "prompt") if "prompt" in parts else None
+        prompt = _written(r, parts["prompt"], "prompt") if "prompt" in parts else None
         points = None
         if "points" in parts:
             text = f.matching(
                 parts["points"], POINTS, "points", "give a number of points, such as 2 or 1.5"
             )
             points = float(text) if text is not None else None
-        answer = r.inline(parts["answer"], "answer") if "answer" in parts else None
+        answer = _written(r, parts["answer"], "answer") if "answer" in parts else None
         choices = []
         if "choices" in parts:
             nodes = f.sequence(parts["choices"], "choices")
-            choices = [c for c in (r.inline(n, "a choice", True) for n in nodes) if c]
-            if nodes and len(nodes) < 2:
+            read = [(n, _written(r, n, "choice", True)) for n in nodes]
+            if len(nodes) < 2 or len(nodes) > MAX_CHOICES:
                 f.error(
-                    parts["choices"], "a choice of one", "bad-value", "give two choices or more"
+                    parts["choices"],
+                    f"{len(nodes)} choice{'' if len(nodes) == 1 else 's'}; give 2 to "
+                    f"{MAX_CHOICES} (lettered A to Z)",
+                    "bad-value",
+                    "or write the answer as answer: …" if len(nodes) < 2 else "split the exercise",
                 )
-            sources = [c.source.strip() for c in choices]
-            for n, choice in enumerate(choices):
-                if choice.source.strip() in sources[:n]:
-                    f.error(nodes[n], "the same choice twice", "duplicate-choice", "remove one")
+            seen: set[str] = set()
+            for node, choice in read:
+                if choice is None:
+                    continue
+                if same_text_key(choice.source) in seen:
+                    f.error(node, "the same choice twice", "duplicate-choice", "remove one")
+                seen.add(same_text_key(choice.source))
+                choices.append(choice)
         correct = None
         if "correct" in parts:
             wanted = f.string(parts["correct"], "correct")
-            if not choices and wanted is not None and "choices" not in parts:
+            if wanted is not None and "choices" not in parts:
                 f.error(
                     parts["correct"],
                     "correct names a choice, and this exercise has none",
@@ -597,7 +625,8 @@ class Exercise(Block):
                     "give its choices: [...], or write the answer as answer: …",
                 )
             elif wanted is not None and choices:
-                correct = next((c for c in choices if c.source.strip() == wanted.strip()), None)
+                key = same_text_key(wanted)
+                correct = next((c for c in choices if same_text_key(c.source) == key), None)
                 if correct is None:
                     shown = [c.source.strip() for c in choices]
                     f.error(
@@ -702,7 +731,7 @@ readable(Exercise, "total", "correct_letter")
 
 def points_text(points: float | None) -> str:
     """2, 1.5: a number of points as a teacher writes it."""
-    return "" if points is None else f"{round(points, 2):g}"
+    return "" if points is None else f"{points:.2f}".rstrip("0").rstrip(".")
 
 
 MAX_LEVEL = 3  # sections nest: section, subsection, sub-subsection
@@ -881,6 +910,37 @@ class Publication:
     @functools.cached_property
     def has_exercises(self) -> bool:
         return any(isinstance(b, Exercise) for a in self.articles.values() for b in a.blocks())
+
+    @functools.cached_property
+    def has_answers(self) -> bool:
+        """Whether an exercise has an answer or a correct choice: what a students' copy hides."""
+        return any(
+            next(b.answers(), None) is not None
+            for a in self.articles.values()
+            for b in a.blocks()
+            if isinstance(b, Exercise)
+        )
+
+    @functools.cached_property
+    def answer_files(self) -> list[Path]:
+        """The texts (they hold the answers) and the images only an answer shows: what a
+        released students' copy leaves out of its sources."""
+        from .markdown import text_images
+
+        answers, elsewhere = set(), set()
+        for article in self.articles.values():
+            for block in article.blocks():
+                if isinstance(block, Exercise):
+                    for exercise in (block, *block.parts):
+                        if exercise.answer:
+                            answers.update(text_images(exercise.answer.source))
+                        for inline in (exercise.prompt, *exercise.choices):
+                            elsewhere.update(text_images(inline.source))
+                else:
+                    for inline in block.inlines():
+                        elsewhere.update(text_images(inline.source))
+        texts = [self.folder / f"{lang}.yaml" for lang in self.languages]
+        return texts + [self.folder / name for name in sorted(answers - elsewhere)]
 
     @functools.cached_property
     def files(self) -> list[Path]:

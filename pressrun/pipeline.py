@@ -203,7 +203,7 @@ def make(
 
     started = time.perf_counter()
     pub, lang = prepared.pub, prepared.labels.lang
-    if archival and pub.has_exercises and fmt.audience == "students":
+    if archival and pub.has_answers and fmt.audience == "students":
         archival = _without_answers(archival, pub)
     files, listed, warnings = {}, [], []
     for chosen in copies(pub, fmt):
@@ -222,9 +222,12 @@ def make(
 
 def _without_answers(archival: Archival, pub: Publication) -> Archival:
     """A students' copy of a worksheet carries every source but the texts, which hold the
-    answers (the edition's folder, the teacher's copy and the answer key carry them)."""
-    texts = {f"content/{pub.id}/{lang}.yaml" for lang in pub.languages}
-    kept = {path: data for path, data in archival.sources.items() if path not in texts}
+    answers, and the images only answers show (the teacher's copy and the answer key carry
+    them all)."""
+    hidden = {
+        f"content/{pub.id}/{path.relative_to(pub.folder).as_posix()}" for path in pub.answer_files
+    }
+    kept = {path: data for path, data in archival.sources.items() if path not in hidden}
     return dataclasses.replace(archival, sources=kept)
 
 

@@ -110,6 +110,17 @@ def release(
             "edition-exists",
             "an edition is never overwritten: raise the version in publication.yaml",
         )
+    formats = project.config.formats
+    if pub.has_answers and all(
+        formats[name].audience == "students" for name in pub.formats if name in formats
+    ):
+        raise fail(
+            pub.where,
+            "a released worksheet keeps its texts, which hold the answers, in the teacher's "
+            "copy or the answer key, and this one has neither",
+            "no-answer-format",
+            "add teacher or answer-key to formats: (the students' copies never carry the answers)",
+        )
     for diagnostic in pub.warnings:
         warn(diagnostic)
     date = pub.edition.release_date(version)
@@ -118,7 +129,6 @@ def release(
     )
     made_from = sources(project, pub)
     archival = Archival(made_from, date)
-    formats = project.config.formats
     files: dict[str, bytes] = {}
     for lang in pub.languages:
         for made in produce(project, pub, lang, pub.formats, formats, warn, archival):

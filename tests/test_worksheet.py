@@ -21,6 +21,7 @@ from pressrun.diagnostics import PressrunError
 from pressrun.pipeline import build
 
 ROSTER = HERE_DATA / "rosters" / "class-10b.csv"
+HERE_MAP = HERE_DATA.parent.parent / "content" / "specimen" / "map.png"
 LANGS = ("en", "es")
 STUDENTS_FILES = ("handout-A", "handout-B", "booklet-A", "booklet-B", "booklet-A-print")
 
@@ -294,6 +295,9 @@ def test_a_class_set_is_the_same_bytes_again(worksheet, tmp_path):
         ("name,verison\nAna,A\n", "roster.csv:1:1: error: unknown column 'verison'"),
         ("name\n", "roster.csv:1:1: error: the roster lists no students"),
         ("name\nAna\x1b[31m\n", "roster.csv:2:1: error: a control or invisible character"),
+        ("name\nAna\u2067Bea\n", "roster.csv:2:1: error: a control or invisible character"),
+        ("name\nAna\u00adBea\n", "roster.csv:2:1: error: a control or invisible character"),
+        ("name\nAna\ufeffBea\n", "roster.csv:2:1: error: a control or invisible character"),
     ],
 )
 def test_a_bad_roster_row_is_an_error_at_its_line(tmp_path, rows, message):
@@ -358,25 +362,67 @@ def test_class_set_on_the_command_line(worksheet, tmp_path):
     assert not any(p.suffix == ".pdf" for p in tmp_path.iterdir() if p.name != "set.pdf")
 
 
+def test_a_class_set_never_overwrites_the_roster_a_source_or_a_built_copy(worksheet, tmp_path):
+    """A roster named A.csv would name its class set handout-A.pdf, the built version A;
+    --output may not name the roster or a source; a roster must be a file (not /dev/zero)."""
+    project = copy_project(tmp_path / "cli", (WORKSHEET,))
+    shutil.copytree(worksheet.output, project.output)
+    built = project.output / WORKSHEET / "en" / "handout-A.pdf"
+    before = built.read_bytes()
+    roster = tmp_path / "A.csv"
+    shutil.copy(ROSTER, roster)
+    text = project.root / "content" / WORKSHEET / "en.yaml"
+    source = text.read_bytes()
+    for extra in ([], ["-o", str(built)], ["-o", str(roster)], ["-o", str(text)]):
+        result = run_cli(project, "class-set", WORKSHEET, "--roster", str(roster), *extra)
+        assert result.exit_code == 2, result.output
+        assert "bad-output" in result.output or "is a PDF" in result.output, result.output
+    assert built.read_bytes() == before and text.read_bytes() == source
+    assert roster.read_bytes() == ROSTER.read_bytes()
+    for where in ("/dev/zero", str(tmp_path), str(tmp_path / "missing.csv")):
+        result = run_cli(project, "class-set", WORKSHEET, "--roster", where)
+        assert result.exit_code == 2 and "Traceback" not in result.output, result.output
+
+
 def test_a_released_students_copy_carries_no_answers(tmp_path):
     """An edition's PDFs carry their sources; a students' copy of a worksheet carries all but
     the texts (they hold the answers); the teacher's copy and the answer key carry them all."""
     from pressrun.release import release
 
     project = copy_project(tmp_path / "released", (WORKSHEET,))
+    folder = project.root / "content" / WORKSHEET
+    # A map that only the answer of part (b) shows is an answer too.
+    shutil.copy(HERE_MAP, folder / "key.png")
+    text = folder / "en.yaml"
+    answer = "Sakhalin became Russian; Japan received all the Kuril Islands."
+    text.write_text(text.read_text().replace(answer, answer + " ![The new border](key.png)"))
     folder = release(project, WORKSHEET)
     texts = {f"content/{WORKSHEET}/{lang}.yaml" for lang in LANGS}
+    hidden = texts | {f"content/{WORKSHEET}/key.png"}
     with pikepdf.open(folder / "en" / "handout-A.pdf") as pdf:
         students = set(pdf.attachments)
     with pikepdf.open(folder / "en" / "teacher-A.pdf") as pdf:
         teacher = set(pdf.attachments)
     assert f"content/{WORKSHEET}/references.yaml" in students
-    assert not students & texts
-    assert texts <= teacher
+    assert not students & hidden
+    assert hidden <= teacher
     # The edition still rebuilds byte for byte, from the sources its teacher's copy carries.
     from pressrun.editions import reproduce
 
     assert reproduce(folder).differing == []
+
+
+def test_a_worksheet_with_answers_and_no_teachers_format_is_not_released(tmp_path):
+    """Its students' copies leave the texts out: with no teacher's copy or answer key to
+    carry them, the edition could not be made again."""
+    from pressrun.release import release
+
+    project = copy_project(tmp_path / "students-only", (WORKSHEET,))
+    meta = project.root / "content" / WORKSHEET / "publication.yaml"
+    meta.write_text(meta.read_text().replace("teacher, answer-key, ", ""))
+    with pytest.raises(PressrunError, match="add teacher or answer-key to formats"):
+        release(project, WORKSHEET)
+    assert not (project.output / "editions").exists()
 
 
 def test_shuffle_false_keeps_an_exercise_and_its_choices_in_place(tmp_path):
