@@ -35,6 +35,7 @@ from .model import (
     Publication,
     Section,
     Term,
+    read_alt,
     terms_in,
 )
 from .project import ID_PATTERN, PAPERS, Project, inside
@@ -532,9 +533,9 @@ def _web_address_problem(url: str) -> str:
 
 
 def _cover(g: YamlFile, node, folder: Path) -> Cover | None:
-    keys = g.mapping(node, required=("image", "alt"), what="cover")
+    keys = g.mapping(node, required=("image",), optional=("alt", "decorative"), what="cover")
     image = g.string(keys["image"], "cover image") if "image" in keys else None
-    alt = g.string(keys["alt"], "cover alt text") if "alt" in keys else None
+    alt = read_alt(g, node, keys, "the cover") if isinstance(node, yaml.MappingNode) else None
     if image is None or alt is None:
         return None
     path = image_inside(g, keys["image"], folder, image, "cover image")

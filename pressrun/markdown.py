@@ -67,6 +67,13 @@ def check(f: YamlFile, inline: Inline, image_file: Callable[[str, Location], obj
             )
         else:
             image_file(url, where)
+    for match in re.finditer(r"!\[\s*\](?=[\[(])", source):
+        f.error(
+            inline.locate(match.group(0)),
+            "an image without alt text",
+            "missing-alt",
+            "write what it shows between the brackets: ![A map of the 1855 border](map.png)",
+        )
     links = [next(g for g in m.groups() if g is not None) for m in LINK.finditer(source)]
     links += [t for t in definitions(source) if not t.lower().endswith(SUFFIXES)]
     for url in links:

@@ -167,8 +167,8 @@ class ListBlock(Block):
 @dataclass(eq=False)
 class Figure(Block):
     kind: ClassVar[str] = "figure"
-    required: ClassVar[tuple[str, ...]] = ("caption", "alt")
-    optional: ClassVar[tuple[str, ...]] = ("credit", "width")
+    required: ClassVar[tuple[str, ...]] = ("caption",)
+    optional: ClassVar[tuple[str, ...]] = ("alt", "decorative", "credit", "width")
     image: Path
     caption: Inline
     alt: str
@@ -180,7 +180,7 @@ class Figure(Block):
     def read(cls, r, body, keys):
         path = r.image(body, "image")
         caption = r.inline(keys["caption"], "caption", True)
-        alt = r.f.string(keys["alt"], "alt text")
+        alt = read_alt(r.f, body, keys, "a figure")
         credit = r.optional(keys, "credit", "credit")
         width = percent(r, keys["width"], "width") if "width" in keys else 100
         if path is None or caption is None or alt is None:
@@ -194,6 +194,33 @@ class Figure(Block):
 
     def images(self):
         yield self.image
+
+
+def read_alt(f, body, keys: dict, what: str) -> str | None:
+    """An image's alt text, which a reader who cannot see it hears; "" for an image that
+    says `decorative: true` (it becomes an artifact, skipped by screen readers)."""
+    decorative = "decorative" in keys and f.boolean(keys["decorative"], "decorative") is True
+    if decorative and "alt" in keys:
+        f.error(
+            keys["alt"],
+            f"{what} is decorative and has alt text",
+            "bad-value",
+            "remove alt: (nothing is read out for a decorative image), or decorative:",
+        )
+        return None
+    if decorative:
+        return ""
+    alt = f.string(keys["alt"], "alt text") if "alt" in keys else None
+    if alt is not None and alt.strip():
+        return " ".join(alt.split())
+    f.error(
+        keys.get("alt", body),
+        f"{what} without alt text" if alt is None else "empty alt text",
+        "missing-alt",
+        "write alt: what the image shows, for a reader who cannot see it (or decorative: "
+        "true for an ornament)",
+    )
+    return None
 
 
 def article(word: str) -> str:

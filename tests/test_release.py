@@ -17,6 +17,7 @@ from pdf import info, run
 from pikepdf.pdfa import validate_written
 
 from pressrun import cli as cli_module
+from pressrun.tagging import structure
 
 VERSION = "1.0.0"
 PDFA = ["en/handout.pdf", "en/booklet.pdf", "es/handout.pdf", "es/booklet.pdf"]
@@ -70,6 +71,10 @@ def test_pdfa_3b_valid_with_sources_inside(released, name):
     with pikepdf.open(path) as pdf:
         meta = pdf.open_metadata()
         assert (meta.get("pdfaid:part"), meta.get("pdfaid:conformance")) == ("3", "B")
+        # Tagged as well: a structure tree with its notes, marked as tagged, with a language.
+        assert bool(pdf.Root.MarkInfo.Marked) and str(pdf.Root.Lang) in ("en", "es")
+        kinds = {kind for _, kind, _ in structure(pdf)}
+        assert {"/Document", "/H1", "/Note", "/L", "/LI"} <= kinds
         attached = dict(pdf.attachments.items())
         assert f"content/{SAMPLE}/en.yaml" in attached
         assert f"content/{SAMPLE}/es.yaml" in attached
