@@ -400,6 +400,48 @@ def bench_class_set(work: Path) -> None:
         )
 
 
+def bench_tagging(work: Path) -> None:
+    """Typesetting (layout, PDF, post-processing) with and without the PDF/UA structure tree,
+    in this process, on the HTML the build wrote: the sample's four PDFs and the synthetic
+    300-page booklets (bench_large made them)."""
+    from pressrun.typeset import typeset
+
+    print("\nTagged PDF/UA-1 against untagged (typesetting only, best of 2; same HTML)")
+    cases = {
+        "the sample: handout and booklet, en and es": (
+            work / "sample",
+            [f"{lang}/{fmt}.html" for lang in ("en", "es") for fmt in ("handout", "booklet")],
+            SAMPLE,
+        ),
+        "the synthetic publication: booklets en and es": (
+            work / "large-300",
+            ["en/booklet.html", "es/booklet.html"],
+            "synthetic",
+        ),
+    }
+    for what, (project, names, pub) in cases.items():
+        htmls = [(project / "output" / pub / n).read_text(encoding="utf-8") for n in names]
+        figures = {}
+        for tagged in (False, True):
+            best, size = float("inf"), 0
+            for _ in range(2):
+                started = time.perf_counter()
+                size = sum(
+                    len(typeset(h, project, f"{pub}/{n}", 4, tagged=tagged))
+                    for h, n in zip(htmls, names, strict=True)
+                )
+                best = min(best, time.perf_counter() - started)
+            figures[tagged] = (best, size)
+        (plain, plain_size), (tagged_time, tagged_size) = figures[False], figures[True]
+        row(f"{what}: untagged", f"{plain:.2f} s", f"{plain_size / 1024:.0f} KiB")
+        row(
+            f"{what}: tagged",
+            f"{tagged_time:.2f} s",
+            f"{tagged_size / 1024:.0f} KiB; time +{(tagged_time / plain - 1) * 100:.0f} % "
+            f"(goal 15), size +{(tagged_size / plain_size - 1) * 100:.0f} % (goal 50)",
+        )
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="pressrun-bench-") as temporary:
         work = Path(temporary)
@@ -407,6 +449,7 @@ def main() -> None:
         full = bench_sample(work)
         bench_peer(work, full)
         bench_large(work)
+        bench_tagging(work)
         bench_libraries(work)
         bench_notes()
         bench_class_set(work)

@@ -126,6 +126,7 @@ def build(ctx, publications, langs, formats, jobs, force, quiet, strict):
             f"{len(built)} output(s) built in {time.perf_counter() - started:.2f} s, "
             f"{warnings.count} warning(s)"
         )
+        click.echo(accessibility_line(report.to_look_at))
 
 
 @cli.command()
@@ -134,9 +135,16 @@ def build(ctx, publications, langs, formats, jobs, force, quiet, strict):
 @click.option(
     "--list-uncited", is_flag=True, help="List the references that the text does not cite."
 )
+@click.option(
+    "--accessibility",
+    is_flag=True,
+    help="List what readers who cannot see the page miss: alt texts, heading jumps, links "
+    "that read out an address, tables without a header row.",
+)
 @click.pass_context
-def check(ctx, publications, strict, list_uncited):
+def check(ctx, publications, strict, list_uncited, accessibility):
     """Check PUBLICATIONS (default: all) as a build would, without typesetting."""
+    from .accessibility import findings
     from .check import check as run_check
     from .diagnostics import visible
     from .load import uncited
@@ -147,6 +155,9 @@ def check(ctx, publications, strict, list_uncited):
     for pub in checked:
         for diagnostic in pub.warnings:
             warn(diagnostic)
+    found = [d for pub in checked for d in findings(pub)]
+    for diagnostic in found if accessibility else []:
+        warn(diagnostic)
     click.echo(
         f"checked {len(checked)} publication(s) in {time.perf_counter() - started:.2f} s: "
         f"no errors, {warn.count} warning(s)"
@@ -154,6 +165,21 @@ def check(ctx, publications, strict, list_uncited):
     for pub in checked if list_uncited else []:
         for ref in uncited(pub):
             click.echo(f"{ref.where}: reference '{visible(ref.id)}' is not cited")
+    if not accessibility:
+        click.echo(accessibility_line(len(found)))
+
+
+def accessibility_line(found: int) -> str:
+    """The summary line of every build and check: what `check --accessibility` would list."""
+    if not found:
+        return (
+            "accessibility: PDFs tagged (PDF/UA-1); no alt text, heading, link text or "
+            "table header to fix"
+        )
+    return (
+        f"accessibility: {found} thing(s) to fix for readers who cannot see the page "
+        "(pressrun check --accessibility lists them)"
+    )
 
 
 @cli.command()

@@ -16,6 +16,10 @@ class LineReport(Report):
     def __init__(self, warnings: Warnings, quiet: bool = False):
         self.warnings = warnings
         self.quiet = quiet
+        self.to_look_at = 0  # accessibility findings, for the summary line
+
+    def accessibility(self, findings: int) -> None:
+        self.to_look_at = findings
 
     def planned(self, todo: list[str], current: list[str]) -> None:
         if current and not self.quiet:

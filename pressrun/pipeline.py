@@ -63,6 +63,9 @@ class Report:
     def warn(self, diagnostic: Diagnostic) -> None:
         """A warning; raising here (--strict) stops the build before the next write."""
 
+    def accessibility(self, findings: int) -> None:
+        """How many things `check --accessibility` would list for the publications built."""
+
 
 @dataclass(frozen=True)
 class Task:
@@ -88,8 +91,11 @@ def build(
     are kept (unless `force`); the others build in up to `jobs` worker processes, and each
     file is replaced whole.
     """
+    from .accessibility import findings
+
     report = report or Report()
     publications = {pub.id: pub for pub in check_sources(project, pub_ids)}
+    report.accessibility(sum(len(findings(pub)) for pub in publications.values()))
     all_formats = project.config.formats
     for pub in publications.values():
         for diagnostic in pub.warnings:

@@ -12,6 +12,7 @@ elements after the paragraph of their call, page furniture and hidden elements a
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass, field
 
 import pikepdf
@@ -91,10 +92,10 @@ class Node:
     page: object  # the page object its /Pg names
     kids: list = field(default_factory=list)
     parent: Node | None = None
+    recorded: dict[str, str] = field(default_factory=dict)  # what install() wrote on it
 
     def get(self, key: str) -> str:
-        value = self.obj.get(key)
-        return str(value) if value is not None else ""
+        return self.recorded.get(key, "")
 
     @property
     def type(self) -> str:
@@ -119,8 +120,7 @@ def finish(pdf: pikepdf.Pdf) -> None:
         return
     pages = {page.objgen: page.obj for page in pdf.pages}
     document = _read(root.K[0], None, None)
-    reachable = {node.obj.objgen for node in document.nodes()}
-    artifacts = _orphans(root, pdf, reachable)
+    artifacts = _orphans(root, pdf, set(document.marked()))
     for node in [n for n in document.nodes() if n.get(HIDDEN)]:
         artifacts.update(node.marked())
         _detach(node)
@@ -143,14 +143,16 @@ def finish(pdf: pikepdf.Pdf) -> None:
 
 def _read(obj: Dictionary, parent: Node | None, page) -> Node:
     page = obj.get("/Pg", page)
-    node = Node(obj, page, parent=parent)
+    recorded = {key: str(obj[key]) for key in RECORDED if key in obj}
+    node = Node(obj, page, parent=parent, recorded=recorded)
     kids = obj.get("/K")
     items = kids if isinstance(kids, Array) else ([] if kids is None else [kids])
     for kid in items:
         if isinstance(kid, int):
             node.kids.append((page.objgen, int(kid)))
         elif isinstance(kid, Dictionary) and "/S" in kid:
-            node.kids.append(_read(kid, node, page))
+            text = _text_run(kid)
+            node.kids.append(text if text else _read(kid, node, page))
         elif isinstance(kid, Dictionary) and kid.get("/Type") == Name.MCR:
             node.kids.append((kid.get("/Pg", page).objgen, int(kid.MCID)))
         else:
@@ -158,7 +160,21 @@ def _read(obj: Dictionary, parent: Node | None, page) -> Node:
     return node
 
 
-def _orphans(root: Dictionary, pdf: pikepdf.Pdf, reachable: set) -> set[tuple]:
+def _text_run(obj: Dictionary) -> tuple | None:
+    """The marked content of an element WeasyPrint makes for each run of text (a span of
+    one MCID, from no HTML element): it joins its parent's content instead, which halves
+    the elements of a text and says the same."""
+    if KEY in obj or obj.get("/S") not in (Name.Span, Name.NonStruct) or len(obj.keys()) > 5:
+        return None
+    kids = obj.get("/K")
+    if isinstance(kids, Array) and len(kids) == 1:
+        kids = kids[0]
+    if isinstance(kids, int) and "/Pg" in obj:
+        return (obj.Pg.objgen, int(kids))
+    return None
+
+
+def _orphans(root: Dictionary, pdf: pikepdf.Pdf, owned: set[tuple]) -> set[tuple]:
     """The marked content WeasyPrint mapped to elements outside the tree (running heads,
     folios): what becomes artifacts."""
     found = set()
@@ -167,10 +183,8 @@ def _orphans(root: Dictionary, pdf: pikepdf.Pdf, reachable: set) -> set[tuple]:
         index, value = int(nums[i]), nums[i + 1]
         if index < len(pdf.pages) and isinstance(value, Array):
             page = pdf.pages[index].obj.objgen
-            for mcid, element in enumerate(value):
-                if isinstance(element, Dictionary) and element.objgen not in reachable:
-                    found.add((page, mcid))
-    return found
+            found.update((page, mcid) for mcid in range(len(value)))
+    return found - owned
 
 
 def _detach(node: Node) -> None:
@@ -370,6 +384,11 @@ def _parent_tree(pdf: pikepdf.Pdf, root: Dictionary, document: Node) -> None:
     root.ParentTreeNextKey = len(pages) + len(annotations)
 
 
+# A marked-content sequence as WeasyPrint (pydyf) writes it, one token per line: its tag and
+# MCID, then BDC. Text is written as hex strings, so no text can look like this.
+MARKED = re.compile(rb"(?m)^/(\w+)\s+<<\s*/MCID\s+(\d+)\s*>>\s+BDC$")
+
+
 def _mark_artifacts(pdf: pikepdf.Pdf, artifacts: set[tuple]) -> None:
     """Marked content outside the tree becomes an `/Artifact` sequence in the page's
     content stream (running heads and folios are pagination artifacts)."""
@@ -380,16 +399,23 @@ def _mark_artifacts(pdf: pikepdf.Pdf, artifacts: set[tuple]) -> None:
         wanted = by_page.get(page.obj.objgen)
         if not wanted:
             continue
+        contents = page.obj.Contents
+        if isinstance(contents, pikepdf.Stream):
+            data = MARKED.sub(
+                lambda m, wanted=wanted: (
+                    b"/Artifact BMC" if int(m.group(2)) in wanted else m.group(0)
+                ),
+                contents.read_bytes(),
+            )
+            contents.write(data)  # saving compresses it again
+            continue
         instructions = []
         for operands, operator in pikepdf.parse_content_stream(page):
-            if str(operator) == "BDC" and len(operands) == 2:
-                properties = operands[1]
-                if isinstance(properties, Dictionary) and int(properties.get("/MCID", -1)) in (
-                    wanted
-                ):
-                    instructions.append(([Name.Artifact], pikepdf.Operator("BMC")))
-                    continue
-            instructions.append((operands, operator))
+            properties = operands[1] if str(operator) == "BDC" and len(operands) == 2 else None
+            if isinstance(properties, Dictionary) and int(properties.get("/MCID", -1)) in wanted:
+                instructions.append(([Name.Artifact], pikepdf.Operator("BMC")))
+            else:
+                instructions.append((operands, operator))
         page.Contents = pdf.make_stream(pikepdf.unparse_content_stream(instructions))
 
 

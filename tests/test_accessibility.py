@@ -203,3 +203,49 @@ def test_decorative_image_is_an_artifact_and_a_figure_needs_alt(tmp_path):
     text.write_text(source[:start] + source[end:], encoding="utf-8")
     with pytest.raises(PressrunError, match="a figure without alt text"):
         load(project, SPECIMEN)
+
+
+A11Y_TEXT = """\
+title: A small test
+sections:
+  - blocks:
+      - Text with a citation [@doe2020, p. 3], and <https://example.org/x>.
+    sections:
+      - heading: A heading under no heading
+        blocks:
+          - See [https://example.org](https://example.org) and [the treaty](https://example.org).
+          - {figure: picture.png, caption: A picture., alt: picture.png}
+          - {figure: picture.png, caption: A picture., alt: A picture.}
+          - {figure: picture.png, caption: Two., alt: "Image of two squares"}
+          - table:
+              rows: [[a, b], [c, d]]
+          - table:
+              header: [Letter, Letter]
+              rows: [[a, b]]
+"""
+
+
+def test_check_accessibility_lists_what_a_reader_misses_at_its_line(tmp_path):
+    from conftest import mini_project, run_cli
+
+    project = mini_project(tmp_path / "mini")
+    (project.content / "mini" / "en.yaml").write_text(A11Y_TEXT, encoding="utf-8")
+    result = run_cli(project, "check")
+    assert result.exit_code == 0, result.output
+    assert "accessibility: 7 thing(s) to fix" in result.output
+    result = run_cli(project, "check", "--accessibility")
+    assert result.exit_code == 0, result.output
+    expected = [
+        "en.yaml:4:52: warning: a link whose text is an address ('https://example.org/x')",
+        "en.yaml:6:18: warning: heading 'A heading under no heading' skips a level",
+        "en.yaml:8:17: warning: a link whose text is an address ('https://example.org')",
+        "en.yaml:9:22: warning: the alt text of 'picture.png' is the image's file name",
+        "en.yaml:10:22: warning: the alt text of 'picture.png' repeats the caption",
+        "en.yaml:11:22: warning: the alt text of 'picture.png' starts with words a screen",
+        "en.yaml:13:23: warning: a table without a header row",
+    ]
+    lines = [line for line in result.output.splitlines() if "warning:" in line]
+    assert len(lines) == len(expected)
+    for line, wanted in zip(lines, expected, strict=True):  # in the order of the file
+        assert line.startswith(f"content/mini/{wanted}"), (line, wanted)
+    assert run_cli(project, "check", "--accessibility", "--strict").exit_code == 1

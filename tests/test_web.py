@@ -118,3 +118,85 @@ def test_no_sideways_scrolling_and_no_clipped_note(served, browser, width):
     assert all(right <= width for right in edges), f"a sidenote reaches {max(edges)} px"
     assert bool(edges) is (width >= 1024), "sidenotes from 64rem (1024 px) on"
     page.close()
+
+
+@pytest.fixture(scope="module")
+def every_web_edition(sample, specimen, second, worksheet, tmp_path_factory):
+    """One server for the web editions of every sample publication."""
+    root = tmp_path_factory.mktemp("sites")
+    for project in (sample, specimen, second, worksheet):
+        for folder in project.output.iterdir():
+            if folder.is_dir() and folder.name != "editions" and not folder.name.startswith("."):
+                (root / folder.name).symlink_to(folder)
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(root))
+    )
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    pages = sorted(p.relative_to(root).as_posix() for p in root.glob("*/*/index.html"))
+    yield f"http://127.0.0.1:{httpd.server_address[1]}", pages
+    httpd.shutdown()
+    httpd.server_close()
+
+
+WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+
+
+@pytest.mark.parametrize("width", [360, 1400])
+def test_axe_finds_no_violation_on_any_web_edition(every_web_edition, browser, width):
+    from axe_playwright_python.sync_playwright import Axe
+
+    base, pages = every_web_edition
+    assert len(pages) >= 8
+    axe = Axe()
+    found = []
+    for path in pages:
+        page = browser.new_page(viewport={"width": width, "height": 900})
+        page.goto(f"{base}/{path}")
+        results = axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG_AA}})
+        found += [(path, v["id"], v["nodes"][0]["target"]) for v in results.response["violations"]]
+        page.close()
+    assert found == []
+
+
+def test_notes_and_back_links_by_keyboard_with_a_visible_focus(served, browser):
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(f"{served}/en/index.html")
+    page.keyboard.press("Tab")
+    skip = page.evaluate("document.activeElement.className")
+    assert skip == "skip"
+    assert page.evaluate("document.activeElement.getBoundingClientRect().top") >= 0
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "pressrun-text"
+    # On to the first note's call, by Tab alone.
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.closest('.note-ref') !== null"):
+            break
+    else:
+        pytest.fail("no note call is reachable by Tab")
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    width = page.evaluate("parseFloat(getComputedStyle(document.activeElement).outlineWidth)")
+    assert outline == "solid" and width >= 2
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"#note-1$"))
+    # The note's back-link is the next stop once the note is reached.
+    page.evaluate("document.querySelector('#note-1 a.back').focus()")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"#note-ref-1$"))
+    page.close()
+
+
+def test_print_stylesheet_hides_navigation(served, browser):
+    page = browser.new_page()
+    page.goto(f"{served}/en/index.html")
+    page.emulate_media(media="print")
+    assert not page.locator("header.site").is_visible()
+    assert page.locator(".notes").is_visible()
+    page.emulate_media(media="screen", reduced_motion="reduce")
+    assert page.locator("header.site").is_visible()
+    page.close()
