@@ -29,8 +29,9 @@ KEY, TAG, CLASSES, LANG, ROLE, HIDDEN, TEXT = (
     "/PrText",
 )
 RECORDED = (KEY, TAG, CLASSES, LANG, ROLE, HIDDEN, TEXT)
-BLOCKS = {"/P", "/H1", "/H2", "/H3", "/H4", "/H5", "/H6", "/Caption", "/BlockQuote"}
-CONTAINERS = {"/LBody", "/TD", "/TH", "/Div", "/Sect", "/Part", "/Art", "/Document"}
+BLOCKS = {"/P", "/H1", "/H2", "/H3", "/H4", "/H5", "/H6", "/BlockQuote"}
+# A note called in one of these ends it (a table or a list holds no notes of its own).
+CONTAINERS = {"/LBody", "/TD", "/TH", "/Caption", "/Div", "/Sect", "/Part", "/Art", "/Document"}
 ROLES = {"list": "/L", "listitem": "/LI"}  # ARIA roles that name a PDF structure type
 # HTML elements WeasyPrint leaves as NonStruct: phrases are spans, blocks are divisions.
 PHRASES = {"em", "strong", "i", "b", "code", "cite", "small", "sup", "sub", "abbr", "q", "mark"}
@@ -126,9 +127,9 @@ def finish(pdf: pikepdf.Pdf) -> None:
         _detach(node)
     notes = _take_notes(document)
     _merge(document)
-    _place_notes(document, notes)
     _roles(pdf, document)
-    _types(document)
+    _types(document)  # before the notes: a note ends the division its call is in
+    _place_notes(document, notes)
     _languages(document, str(pdf.Root.get("/Lang", "")))
     _link_descriptions(document)
     for node in document.nodes():

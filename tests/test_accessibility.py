@@ -10,6 +10,8 @@ from conftest import SAMPLE, SPECIMEN
 from pressrun.tagging import structure
 
 HEADINGS = ("/H1", "/H2", "/H3", "/H4", "/H5", "/H6")
+BLOCKS = ("/P", *HEADINGS, "/BlockQuote")
+CONTAINERS = ("/LBody", "/TD", "/TH", "/Caption", "/Div", "/Sect", "/Part")
 # pdfua 0.1.3's empty-heading rule raises on any heading whose /K is an array (all of
 # WeasyPrint's): it reports it as skipped, not as a finding. Our own test checks headings.
 PDFUA_BROKEN = {"UA-14-001"}
@@ -94,9 +96,20 @@ def test_an_element_across_a_page_break_is_one_element(specimen):
         assert across >= 2
 
 
-def test_each_note_is_a_note_after_the_paragraph_of_its_call(sample):
+@pytest.mark.parametrize(
+    ("fixture", "pub", "fmt"),
+    [
+        ("sample", SAMPLE, "handout"),
+        ("specimen", SPECIMEN, "handout"),
+        ("specimen", SPECIMEN, "booklet"),
+    ],
+)
+def test_each_note_is_a_note_after_the_paragraph_of_its_call(fixture, pub, fmt, request):
+    """Notes called in a paragraph follow it; called in a table cell, a caption or a list
+    item, they end it (the specimen has all of these)."""
+    project = request.getfixturevalue(fixture)
     for lang in ("en", "es"):
-        with pikepdf.open(sample.output / SAMPLE / lang / "handout.pdf") as pdf:
+        with pikepdf.open(project.output / pub / lang / f"{fmt}.pdf") as pdf:
             elements = list(structure(pdf))
             notes = [o for _, k, o in elements if k == "/Note"]
             calls = [o for _, k, o in elements if k == "/Reference"]
@@ -107,10 +120,10 @@ def test_each_note_is_a_note_after_the_paragraph_of_its_call(sample):
                 note = call.Ref[0]
                 assert pikepdf.Name.Note == note.S
                 block = call.P
-                while block.S not in ("/P", "/H2", "/Caption", "/BlockQuote", "/TD"):
+                while block.S not in BLOCKS + CONTAINERS:
                     block = block.P
                 siblings = list(note.P.K)
-                if block.S == "/TD":
+                if block.S in CONTAINERS:
                     assert note.P.objgen == block.objgen
                     continue
                 assert note.P.objgen == block.P.objgen
