@@ -1,6 +1,7 @@
 """Accessibility: what a publication's content leaves out for a reader who cannot see the page
-(alt texts that say nothing, heading jumps, links that read out an address, tables without
-a header row), as warnings at their line. Tagging itself is tagging.py's."""
+(alt texts that say nothing, heading jumps, links that read out an address), as warnings at
+their line. What no reader can do without (alt text, a table's header row, a link's text)
+is an error when the content is loaded; tagging itself is tagging.py's."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from collections.abc import Iterator
 
 from .diagnostics import Diagnostic, shortened
 from .markdown import IMAGE, LINK
-from .model import Figure, Inline, Publication, Section, Table
+from .model import Figure, Inline, Publication, Section
 
 MAX_ALT = 250  # characters: a longer description belongs in the caption or the text
 # Words a screen reader says already ("image"): an alt text starting with them wastes time.
@@ -26,19 +27,8 @@ def findings(pub: Publication) -> list[Diagnostic]:
         found += _heading_jumps(article.sections)
         for block in article.blocks():
             if isinstance(block, Figure) and block.alt:
-                found += _alt_problems(block.alt, block.image.name, block.caption, block.where)
-            if isinstance(block, Table) and not block.header:
-                first = block.caption or next((c for row in block.rows for c in row), None)
-                if first is not None:
-                    found.append(
-                        _warning(
-                            first.where,
-                            "a table without a header row: a screen reader cannot say what "
-                            "each column holds",
-                            "a11y-table-header",
-                            "give it header: [Column, Column, …]",
-                        )
-                    )
+                where = block.alt_where or block.where
+                found += _alt_problems(block.alt, block.image.name, block.caption, where)
         for inline in article.inlines():
             found += _inline_problems(inline)
     found = list(dict.fromkeys(found))
@@ -95,13 +85,9 @@ def _inline_problems(inline: Inline) -> Iterator[Diagnostic]:
     for match in IMAGE.finditer(source):
         alt = match.group(0)[2 : match.group(0).index("]")]
         target = match.group(1) or match.group(2)
-        if alt.strip() and ("/" + alt.strip().lower()).endswith("/" + target.lower()):
-            yield _warning(
-                inline.locate(match.group(0)),
-                f"the alt text of '{target}' is the image's file name",
-                "a11y-alt",
-                "say what the image shows, in a sentence or two",
-            )
+        if alt.strip():
+            name = target.rsplit("/", 1)[-1]
+            yield from _alt_problems(alt, name, None, inline.locate(match.group(0)))
 
 
 def _warning(where, message: str, code: str, hint: str) -> Diagnostic:

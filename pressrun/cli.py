@@ -138,8 +138,8 @@ def build(ctx, publications, langs, formats, jobs, force, quiet, strict):
 @click.option(
     "--accessibility",
     is_flag=True,
-    help="List what readers who cannot see the page miss: alt texts, heading jumps, links "
-    "that read out an address, tables without a header row.",
+    help="List what readers who cannot see the page miss: alt texts that say nothing, "
+    "heading jumps, links that read out an address.",
 )
 @click.pass_context
 def check(ctx, publications, strict, list_uncited, accessibility):
@@ -172,10 +172,7 @@ def check(ctx, publications, strict, list_uncited, accessibility):
 def accessibility_line(found: int) -> str:
     """The summary line of every build and check: what `check --accessibility` would list."""
     if not found:
-        return (
-            "accessibility: PDFs tagged (PDF/UA-1); no alt text, heading, link text or "
-            "table header to fix"
-        )
+        return "accessibility: PDFs tagged (PDF/UA-1); no alt text, heading or link text to fix"
     return (
         f"accessibility: {found} thing(s) to fix for readers who cannot see the page "
         "(pressrun check --accessibility lists them)"

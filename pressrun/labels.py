@@ -92,6 +92,7 @@ def _babel_locale(name: str) -> bool:
 LABEL_USE = re.compile(r"""(?<![\w.])t(?:\.([A-Za-z_][\w]*)|\[\s*["']([^"']+)["']\s*\])""")
 # Labels that pressrun's code (not a template) prints.
 CODE_LABELS = ("bibliography", "references", "works-cited", "notes", "language-name")
+CODE_LABELS += ("back-to-text",)
 
 
 def same_language_names(project: Project, langs: list[str]) -> list[Diagnostic]:

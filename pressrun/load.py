@@ -856,6 +856,13 @@ def _section(r: ContentReader, node, keys, index: int, used_ids: set[str], level
             "add a line 'blocks: …' (or 'sections: …' for subsections)",
         )
     heading = r.inline(keys["heading"], "heading", phrase=True) if "heading" in keys else None
+    if heading is not None and not re.sub(r"\^\[[^\]]*\]|\s", "", heading.source):
+        f.error(
+            keys["heading"],
+            "a heading with no words (a note alone is no heading)",
+            "empty",
+            "write the heading's words, or leave heading: out",
+        )
     if "id" in keys:
         sid = f.matching(
             keys["id"], ID_PATTERN, "section id", "use lowercase letters, digits and hyphens"

@@ -3,6 +3,7 @@ fits a page, brackets that close (the checks load runs on every piece of text)."
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -138,6 +139,7 @@ def check(f: YamlFile, inline: Inline, image_file: Callable[[str, Location], obj
                 severity="warning",
             )
         )
+    _check_brackets(f, inline)
     for start in (m.start() for m in re.finditer(r"\^\[", source)):
         length = _note_length(source, start + 2)
         if length > MAX_NOTE_CHARS:
@@ -148,6 +150,156 @@ def check(f: YamlFile, inline: Inline, image_file: Callable[[str, Location], obj
                 "note-too-long",
                 "shorten the note or move its text into the body",
             )
+
+
+MAX_BRACKET_DEPTH = 8  # pandoc's time grows exponentially with brackets nested in brackets
+# A language tag's shape (BCP 47): a language, then script, region and variant subtags.
+LANGUAGE_TAG = re.compile(
+    r"(?i)[a-z]{2,3}(?:-[a-z]{4})?(?:-(?:[a-z]{2}|\d{3}))?(?:-(?:[a-z\d]{5,8}|\d[a-z\d]{3}))*"
+    r"(?:-x(?:-[a-z\d]{1,8})+)?"
+)
+ATTRIBUTE = re.compile(r"""(?:^|\s)(lang|dir)=("[^"]*"|'[^']*'|[^\s}]*)""")
+
+
+def _check_brackets(f: YamlFile, inline: Inline) -> None:
+    """Brackets as pandoc pairs them: how deep they nest, a note in a note or in a link's
+    text, a link with no text, and the language and direction a span gives."""
+    source = inline.source
+    text = re.sub(r"`[^`]*`", lambda m: " " * len(m.group(0)), source)
+    text = re.sub(r"\\.", "  ", text)
+    pairs, opened = [], []
+    for index, char in enumerate(text):
+        if char == "[":
+            if len(opened) == MAX_BRACKET_DEPTH:
+                f.error(
+                    inline.locate(source[index : index + 20]),
+                    f"brackets nested more than {MAX_BRACKET_DEPTH} deep",
+                    "text-depth",
+                    "write the text with fewer spans, links or notes inside each other",
+                )
+                return
+            opened.append(index)
+        elif char == "]" and opened:
+            start = opened.pop()
+            before = text[start - 1] if start else ""
+            after = text[index + 1 : index + 2]
+            kind = {"^": "note", "!": "image"}.get(before) or {"(": "link", "{": "span"}.get(
+                after, "bracket"
+            )
+            pairs.append((start, index, kind))
+    for start, end, kind in pairs:
+        inside = [k for s, e, k in pairs if s < start and end < e]
+        where = inline.locate(source[start - 1 : end + 1] if kind == "note" else source[start:end])
+        if kind == "note" and "note" in inside:
+            f.error(where, "a note inside a note", "nested-note", "write it as a note of its own")
+        elif kind == "note" and "link" in inside:
+            f.error(
+                where,
+                "a note inside a link's text",
+                "note-in-link",
+                "put the note after the link: [the text](https://…)^[the note]",
+            )
+        elif kind == "link" and not text[start + 1 : end].strip():
+            f.error(
+                inline.locate(source[start : end + 2]),
+                "a link without text: a screen reader says only 'link'",
+                "empty-link",
+                "write what it leads to between the brackets: [the treaty's text](https://…)",
+            )
+        if kind == "span":
+            close = text.find("}", end)
+            attributes = text[end + 2 : close] if close > 0 else ""
+            for match in ATTRIBUTE.finditer(attributes):
+                _check_attribute(f, inline, match.group(1), match.group(2).strip("\"'"))
+
+
+def _check_attribute(f: YamlFile, inline: Inline, name: str, value: str) -> None:
+    where = inline.locate(f"{name}={value}")
+    if name == "dir" and value not in ("ltr", "rtl", "auto"):
+        f.error(where, f"dir '{value}' is not a direction", "bad-attribute", "use ltr or rtl")
+    if name == "lang" and not (LANGUAGE_TAG.fullmatch(value) and _known_language(value)):
+        f.error(
+            where,
+            f"lang '{value}' is not a language tag",
+            "bad-attribute",
+            "use a language code such as ja, es, zh-Hant or pt-BR",
+        )
+
+
+# Languages a span most often names, known without loading CLDR's list (babel's locale data
+# costs a no-op build 40 ms): any other is looked up there.
+COMMON_LANGUAGES = set(
+    [
+        "ar",
+        "bg",
+        "ca",
+        "cs",
+        "cy",
+        "da",
+        "de",
+        "el",
+        "en",
+        "eo",
+        "es",
+        "et",
+        "eu",
+        "fa",
+        "fi",
+        "fr",
+        "ga",
+        "gl",
+        "grc",
+        "he",
+        "hi",
+        "hr",
+        "hu",
+        "hy",
+        "id",
+        "is",
+        "it",
+        "ja",
+        "ka",
+        "ko",
+        "la",
+        "lt",
+        "lv",
+        "mn",
+        "ms",
+        "nl",
+        "no",
+        "pl",
+        "pt",
+        "ro",
+        "ru",
+        "sa",
+        "sk",
+        "sl",
+        "sq",
+        "sr",
+        "sv",
+        "sw",
+        "ta",
+        "th",
+        "tr",
+        "uk",
+        "ur",
+        "vi",
+        "yi",
+        "zh",
+    ]
+)
+
+
+def _known_language(tag: str) -> bool:
+    primary = tag.split("-")[0].lower()
+    return primary in COMMON_LANGUAGES or primary in _cldr_languages()
+
+
+@functools.cache
+def _cldr_languages() -> frozenset[str]:
+    from babel import Locale
+
+    return frozenset(Locale("en").languages)
 
 
 def dead_anchors(article: Article, ids: set[str]) -> list[Diagnostic]:

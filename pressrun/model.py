@@ -175,6 +175,7 @@ class Figure(Block):
     where: Location
     credit: Inline | None = None  # who made it, its licence: printed under the caption
     width: int = 100  # percent of the text width
+    alt_where: Location | None = None  # where its alt text is written
 
     @classmethod
     def read(cls, r, body, keys):
@@ -185,7 +186,8 @@ class Figure(Block):
         width = percent(r, keys["width"], "width") if "width" in keys else 100
         if path is None or caption is None or alt is None:
             return None
-        return cls(path, caption, alt, r.f.where(body), credit, width or 100)
+        alt_where = r.f.where(keys["alt"]) if "alt" in keys else None
+        return cls(path, caption, alt, r.f.where(body), credit, width or 100, alt_where)
 
     def inlines(self):
         yield self.caption
@@ -199,7 +201,10 @@ class Figure(Block):
 def read_alt(f, body, keys: dict, what: str) -> str | None:
     """An image's alt text, which a reader who cannot see it hears; "" for an image that
     says `decorative: true` (it becomes an artifact, skipped by screen readers)."""
-    decorative = "decorative" in keys and f.boolean(keys["decorative"], "decorative") is True
+    chosen = f.boolean(keys["decorative"], "decorative") if "decorative" in keys else False
+    if chosen is None:
+        return None  # reported: decorative must be true or false
+    decorative = chosen is True
     if decorative and "alt" in keys:
         f.error(
             keys["alt"],
@@ -211,6 +216,18 @@ def read_alt(f, body, keys: dict, what: str) -> str | None:
     if decorative:
         return ""
     alt = f.string(keys["alt"], "alt text") if "alt" in keys else None
+    if alt is None and "alt" in keys:
+        return None  # reported: not text, or a character no text can print
+    hidden = re.search(r"[\u200b\u202a-\u202e\u2066-\u2069\ufeff]", alt or "")
+    if hidden:
+        f.error(
+            keys["alt"],
+            f"the alt text holds U+{ord(hidden.group(0)):04X}, an invisible or direction "
+            "control character",
+            "bad-character",
+            "retype the alt text without it",
+        )
+        return None
     if alt is not None and alt.strip():
         return " ".join(alt.split())
     f.error(
@@ -270,6 +287,17 @@ class Table(Block):
         )
         caption = r.optional(parts, "caption", "caption")
         header = r.inlines(parts["header"], "header") if "header" in parts else None
+        if "header" not in parts and isinstance(body, yaml.MappingNode):
+            f.error(
+                body,
+                "a table without a header row: a screen reader cannot say what each column "
+                "holds (and the PDF would not be PDF/UA)",
+                "table-header",
+                "give it header: [Column, Column, …]",
+            )
+        for node, cell in zip(parts["header"].value if header else [], header or [], strict=False):
+            if not cell.source.strip():
+                f.error(node, "an empty header cell", "table-header", "name what the column holds")
         nodes = f.sequence(parts["rows"], "rows") if "rows" in parts else []
         rows = [(node, r.inlines(node, "a row")) for node in nodes]
         shaped = [row for _, row in rows if row is not None]

@@ -105,7 +105,8 @@ def render(
         hint = "fix the template at this line"
         raise PressrunError([_template_error(project, exc, "template-error", hint)]) from None
     if fmt.on_screen:
-        return number_notes(html, labels.words.get("notes", "Notes"))
+        words = labels.words
+        return number_notes(html, words.get("notes", "Notes"), words.get("back-to-text", "↩"))
     for match in ADDRESS.finditer(html):
         if not (link_allowed(match.group(1)) or match.group(1).startswith("data:")):
             raise fail(
@@ -187,7 +188,7 @@ def qr_code(url: str) -> str:
 NOTES_PLACE = "<!--pressrun:notes-->"
 
 
-def number_notes(html: str, heading: str) -> str:
+def number_notes(html: str, heading: str, back: str = "Back to the text") -> str:
     """Screens have no page foot: each note becomes a numbered reference, a sidenote beside it
     (shown on wide screens), and an entry of the notes list with a link back."""
     out, notes, position = [], [], 0
@@ -207,7 +208,7 @@ def number_notes(html: str, heading: str) -> str:
     html = "".join(out)
     items = "".join(
         f'<li id="note-{n}">{body} <a class="back" href="#note-ref-{n}" '
-        f'role="doc-backlink" aria-label="↩ {n}">↩</a></li>\n'
+        f'role="doc-backlink" aria-label="{escape(back)} ({n})">↩</a></li>\n'
         for n, body in enumerate(notes, start=1)
     )
     section = (

@@ -76,7 +76,9 @@ def _record(element, box) -> None:
     if "role" in attrib:
         element["PrRole"] = pydyf.String(attrib["role"])
     decorative = tag == "img" and attrib.get("alt") == ""
-    if decorative or attrib.get("aria-hidden") == "true":
+    # A link's generated content (the contents' dot leaders and page numbers) is layout.
+    generated = tag.startswith("a::")
+    if decorative or generated or attrib.get("aria-hidden") == "true":
         element["PrHidden"] = "true"
     if tag == "a":
         words = attrib.get("aria-label") or attrib.get("title") or " ".join(html.itertext())
@@ -124,9 +126,14 @@ def finish(pdf: pikepdf.Pdf) -> None:
     artifacts = _orphans(root, pdf, set(document.marked()))
     for node in [n for n in document.nodes() if n.get(HIDDEN)]:
         artifacts.update(node.marked())
+        if node.parent is not None:  # its link annotations stay tagged, with its parent
+            node.parent.kids += [
+                kid for n in node.nodes() for kid in n.kids if isinstance(kid, Dictionary)
+            ]
         _detach(node)
     notes = _take_notes(document)
     _merge(document)
+    _repeated_headers(document, artifacts)
     _roles(pdf, document)
     _types(document)  # before the notes: a note ends the division its call is in
     _place_notes(document, notes)
@@ -232,6 +239,30 @@ def _merge(node: Node) -> None:
             _merge(kid)
 
 
+def _repeated_headers(document: Node, artifacts: set[tuple]) -> None:
+    """A table over several pages repeats its header row on each: the repeats are layout
+    (artifacts), the cells below them point to the first header's cells, and the bodies
+    between them are one body again."""
+    for table in [n for n in document.nodes() if n.type == "/Table"]:
+        heads = [k for k in table.kids if isinstance(k, Node) and k.type == "/THead"]
+        if len(heads) < 2:
+            continue
+        first = [n for n in heads[0].nodes() if n.type == "/TH"]
+        renamed = {}
+        for head in heads[1:]:
+            cells = [n for n in head.nodes() if n.type == "/TH"]
+            for cell, kept in zip(cells, first, strict=False):
+                if "/ID" in cell.obj and "/ID" in kept.obj:
+                    renamed[bytes(cell.obj.ID)] = kept.obj.ID
+            artifacts.update(head.marked())
+            _detach(head)
+        for cell in (n for n in table.nodes() if n.type == "/TD"):
+            attributes = cell.obj.get("/A")
+            if isinstance(attributes, Dictionary) and "/Headers" in attributes:
+                attributes.Headers = Array([renamed.get(bytes(h), h) for h in attributes.Headers])
+        _merge(table)
+
+
 def _place_notes(document: Node, notes: list[tuple[Node, str]]) -> None:
     """Each note a `Note` (with the ID PDF/UA asks for) right after the paragraph of its
     call, in reading order; its call a `Reference` to it, its number a `Lbl`."""
@@ -327,15 +358,17 @@ def _languages(document: Node, language: str) -> None:
 
 
 def _link_descriptions(document: Node) -> None:
-    """Each link annotation described (`/Contents`) by its link's text, so that a reader
-    hears where it goes."""
+    """Each link annotation described (`/Contents`) by the text of the link it belongs to,
+    so that a reader hears where it goes (WeasyPrint makes one annotation per box)."""
     for node in document.nodes():
-        if node.type != "/Link":
-            continue
-        words = node.get(TEXT)
         for kid in node.kids:
-            if isinstance(kid, Dictionary) and "/Obj" in kid and words:
-                kid.Obj.Contents = String(words)
+            if not (isinstance(kid, Dictionary) and "/Obj" in kid):
+                continue
+            link = node
+            while link is not None and not (link.type == "/Link" and link.get(TEXT)):
+                link = link.parent
+            if link is not None:
+                kid.Obj.Contents = String(link.get(TEXT))
 
 
 def _write(node: Node, pages: dict) -> None:

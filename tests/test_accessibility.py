@@ -230,8 +230,7 @@ sections:
           - {figure: picture.png, caption: A picture., alt: picture.png}
           - {figure: picture.png, caption: A picture., alt: A picture.}
           - {figure: picture.png, caption: Two., alt: "Image of two squares"}
-          - table:
-              rows: [[a, b], [c, d]]
+          - An inline ![Picture of two squares](picture.png) too.
           - table:
               header: [Letter, Letter]
               rows: [[a, b]]
@@ -245,20 +244,74 @@ def test_check_accessibility_lists_what_a_reader_misses_at_its_line(tmp_path):
     (project.content / "mini" / "en.yaml").write_text(A11Y_TEXT, encoding="utf-8")
     result = run_cli(project, "check")
     assert result.exit_code == 0, result.output
-    assert "accessibility: 7 thing(s) to fix" in result.output
+    assert "accessibility: 7 thing(s) to fix" in result.output, result.output
     result = run_cli(project, "check", "--accessibility")
     assert result.exit_code == 0, result.output
     expected = [
         "en.yaml:4:52: warning: a link whose text is an address ('https://example.org/x')",
         "en.yaml:6:18: warning: heading 'A heading under no heading' skips a level",
         "en.yaml:8:17: warning: a link whose text is an address ('https://example.org')",
-        "en.yaml:9:22: warning: the alt text of 'picture.png' is the image's file name",
-        "en.yaml:10:22: warning: the alt text of 'picture.png' repeats the caption",
-        "en.yaml:11:22: warning: the alt text of 'picture.png' starts with words a screen",
-        "en.yaml:13:23: warning: a table without a header row",
+        "en.yaml:9:61: warning: the alt text of 'picture.png' is the image's file name",
+        "en.yaml:10:61: warning: the alt text of 'picture.png' repeats the caption",
+        "en.yaml:11:55: warning: the alt text of 'picture.png' starts with words a screen",
+        "en.yaml:12:23: warning: the alt text of 'picture.png' starts with words a screen",
     ]
     lines = [line for line in result.output.splitlines() if "warning:" in line]
     assert len(lines) == len(expected)
     for line, wanted in zip(lines, expected, strict=True):  # in the order of the file
         assert line.startswith(f"content/mini/{wanted}"), (line, wanted)
     assert run_cli(project, "check", "--accessibility", "--strict").exit_code == 1
+
+
+def test_contents_links_are_one_link_each_described_in_words(specimen):
+    with pikepdf.open(specimen.output / SPECIMEN / "en" / "booklet.pdf") as pdf:
+        links = [o for _, k, o in structure(pdf) if k == "/Link"]
+        assert links
+        assert not [o for o in links if str(o.P.S) == "/Link"]  # no link in a link
+        page = pdf.pages[3]  # the contents
+        words = [str(a.Contents) for a in page.Annots if a.Subtype == pikepdf.Name.Link]
+        assert words and all(" " in w or w[0].isupper() for w in words), words
+        artifacts, _ = _marked_content(page)
+        assert artifacts >= len(words)  # the dot leaders and page numbers
+
+
+LONG_TABLE = """\
+title: A long table
+sections:
+  - heading: Only
+    blocks:
+      - Text [@doe2020].
+      - table:
+          header: [Letter, Number]
+          rows:
+"""
+
+
+def test_a_table_across_pages_has_one_header_row_and_no_bibliography_when_nothing_is_cited(
+    tmp_path,
+):
+    from conftest import mini_project
+
+    from pressrun.pipeline import build
+
+    project = mini_project(tmp_path / "mini")
+    rows = "".join(f"            - [row {n}, '{n}']\n" for n in range(90))
+    (project.content / "mini" / "en.yaml").write_text(LONG_TABLE + rows, encoding="utf-8")
+    build(project, ["mini"], ["en"], ["handout"])
+    with pikepdf.open(project.output / "mini" / "en" / "handout.pdf") as pdf:
+        assert len(pdf.pages) >= 3
+        tables = [o for _, k, o in structure(pdf) if k == "/Table"]
+        assert len(tables) == 1
+        kinds = [str(k.S) for k in tables[0].K]
+        assert kinds == ["/THead", "/TBody"], kinds
+        ids = {bytes(th.ID) for _, k, th in structure(pdf) if k == "/TH"}
+        for _, kind, cell in structure(pdf):
+            if kind == "/TD":
+                assert {bytes(h) for h in cell.A.Headers} <= ids
+    text = (project.content / "mini" / "en.yaml").read_text(encoding="utf-8")
+    (project.content / "mini" / "en.yaml").write_text(
+        text.replace(" [@doe2020]", ""), encoding="utf-8"
+    )
+    build(project, ["mini"], ["en"], ["handout"])
+    html = (project.output / "mini" / "en" / "handout.html").read_text(encoding="utf-8")
+    assert 'id="bibliography"' not in html

@@ -213,7 +213,9 @@ def test_a_limit_hit_by_a_long_text_blames_the_text_not_the_references(tmp_path,
     project = mini_project(tmp_path)
     en = project.content / "mini" / "en.yaml"
     rows = "".join(f"            - [row {n}, b, c]\n" for n in range(3000))
-    en.write_text(en.read_text() + "      - table:\n          rows:\n" + rows)
+    en.write_text(
+        en.read_text() + "      - table:\n          header: [A, B, C]\n          rows:\n" + rows
+    )
     pub = load(project, "mini")
     monkeypatch.setattr(pressrun.pandoc, "SECONDS", 0.01)
     with pytest.raises(PressrunError) as raised:
