@@ -188,6 +188,12 @@ def qr_code(url: str) -> str:
 NOTES_PLACE = "<!--pressrun:notes-->"
 
 
+def _out_of_tab_order(body: str) -> str:
+    """A sidenote repeats its note for the eye: hidden from screen readers (which reach the
+    note by its call), its links out of the keyboard's path (the note's own are in it)."""
+    return body.replace("<a ", '<a tabindex="-1" ')
+
+
 def number_notes(html: str, heading: str, back: str = "Back to the text") -> str:
     """Screens have no page foot: each note becomes a numbered reference, a sidenote beside it
     (shown on wide screens), and an entry of the notes list with a link back."""
@@ -200,8 +206,8 @@ def number_notes(html: str, heading: str, back: str = "Back to the text") -> str
         out.append(html[position:start])
         out.append(
             f'<sup class="note-ref" id="note-ref-{n}"><a href="#note-{n}" '
-            f'role="doc-noteref">{n}</a></sup><span class="sidenote" role="note">'
-            f'<span class="sidenote-number">{n}</span>{body}</span>'
+            f'role="doc-noteref">{n}</a></sup><span class="sidenote" aria-hidden="true">'
+            f'<span class="sidenote-number">{n}</span>{_out_of_tab_order(body)}</span>'
         )
         position = end + len("</span>")
     out.append(html[position:])

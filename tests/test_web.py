@@ -49,6 +49,15 @@ def test_web_edition_html(sample, lang):
     assert f'<a href="../{other}/index.html" hreflang="{other}"' in html
     assert "file:" not in html and "<script" not in html
     assert '<a href="https://doi.org/10.2307/2049056">' in html
+    # A sidenote repeats its note for the eye only: a screen reader hears the note once.
+    sidenotes = re.findall(
+        r'<span class="sidenote"([^>]*)>(.*?)</span></sup>|'
+        r'<span class="sidenote"([^>]*)>',
+        html,
+    )
+    assert len(sidenotes) == 9
+    assert all('aria-hidden="true"' in (a or c) for a, _, c in sidenotes)
+    assert '<a tabindex="-1" href="https://doi.org/10.2307/2049056">' in html
 
 
 @pytest.fixture(scope="module")
