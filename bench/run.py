@@ -442,6 +442,48 @@ def bench_tagging(work: Path) -> None:
         )
 
 
+def bench_parallel(work: Path) -> None:
+    """The parallel edition against the two booklets it is made of: build time (each alone,
+    one process, forced), pages, and the layout passes alignment took."""
+    from pressrun.parallel import render_pair, typeset_pair
+    from pressrun.pipeline import prepare
+
+    print("\nParallel edition (en | es facing pages) against the two booklets, one process")
+    cases = {"the sample": copy_sample(work / "parallel-sample")}
+    for size in (30, 150):
+        cases[f"synthetic, about {size} pages a language"] = synthetic.make(
+            work / f"parallel-{size}",
+            pages=size,
+            citations=round(1000 * size / 300),
+            formats=("booklet", "parallel"),
+        )
+    for what, project in cases.items():
+        pub_id = next(p.name for p in (project / "content").iterdir())
+        folder = project / "output" / pub_id
+        booklets = best_of(
+            2, pressrun(project, "build", "--format", "booklet", "--jobs", "1", "--force")
+        )[0]
+        parallel = best_of(2, pressrun(project, "build", "--format", "parallel", "--force"))[0]
+        two = sum(pages(folder / lang / "booklet.pdf") for lang in ("en", "es"))
+        facing = pages(folder / "en-es" / "parallel.pdf")
+        proj = Project(project)
+        pub = load(proj, pub_id)
+        prepared = prepare(proj, pub, "en-es", ["parallel"])
+        fmt = proj.config.formats["parallel"]
+        sides = [(side.labels, next(iter(side.texts.values()))) for side in prepared.sides]
+        htmls, units, _ = render_pair(proj, pub, sides, fmt)
+        passes = typeset_pair(
+            htmls, ("en", "es"), units, project, "bench", None, lambda url: None, []
+        )[1]
+        row(f"{what}: two booklets", f"{booklets:.2f} s", f"{two} pages")
+        row(
+            f"{what}: parallel edition",
+            f"{parallel:.2f} s",
+            f"{facing} pages ({facing / two:.2f} x, goal at most 1.15); {passes} layout passes; "
+            f"time {parallel / booklets:.2f} x",
+        )
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="pressrun-bench-") as temporary:
         work = Path(temporary)
@@ -453,6 +495,7 @@ def main() -> None:
         bench_libraries(work)
         bench_notes()
         bench_class_set(work)
+        bench_parallel(work)
 
 
 if __name__ == "__main__":

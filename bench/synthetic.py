@@ -134,6 +134,8 @@ def make(
         "license": {"name": "CC0"},
         "source": {"title": "Generated for benchmarks"},
     }
+    if "parallel" in formats:
+        meta["parallel"] = list(languages[:2])
     (pub / "publication.yaml").write_text(yaml.safe_dump(meta, sort_keys=False))
     (pub / "references.yaml").write_text(
         yaml.safe_dump({"references": references(refs)}, allow_unicode=True)

@@ -104,6 +104,7 @@ def check_sources(project: Project, pub_ids: list[str] | None = None) -> list[Pu
 def check_templates(project: Project, publications: list[Publication]) -> None:
     """Render every template of every publication, language and format with the raw text
     (no pandoc): an undefined variable or a syntax error shows with its template line."""
+    from .parallel import render_pair
     from .render import render
 
     errors: list[Diagnostic] = []
@@ -113,6 +114,8 @@ def check_templates(project: Project, publications: list[Publication]) -> None:
                 labels = project.config.labels(lang)
                 for name in pub.formats:
                     fmt = project.config.formats[name]
+                    if fmt.pair:
+                        continue
                     render(
                         project,
                         pub,
@@ -124,6 +127,18 @@ def check_templates(project: Project, publications: list[Publication]) -> None:
                     )
             except PressrunError as exc:
                 errors += exc.diagnostics
+        for pair in pub.pairs.values():
+            for name in pub.formats:
+                fmt = project.config.formats[name]
+                if not fmt.pair:
+                    continue
+                sides = [
+                    (project.config.labels(lang), preview_text(pub, lang, fmt)) for lang in pair
+                ]
+                try:
+                    render_pair(project, pub, sides, fmt, PREVIEW_TOOLS, preview=True)
+                except PressrunError as exc:
+                    errors += exc.diagnostics
     if errors:
         raise PressrunError(_unique(errors))
 

@@ -83,7 +83,12 @@ STRICT = click.option("--strict", is_flag=True, help="Treat warnings as errors."
 
 @cli.command()
 @click.argument("publications", nargs=-1)
-@click.option("--lang", "langs", multiple=True, help="Build only this language (repeatable).")
+@click.option(
+    "--lang",
+    "langs",
+    multiple=True,
+    help="Build only this language, or a parallel edition's pair: en-es (repeatable).",
+)
 @click.option(
     "--format", "formats", multiple=True, help="Build only this format, e.g. handout (repeatable)."
 )

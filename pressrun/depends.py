@@ -83,18 +83,22 @@ def digest(project: Project, pub: Publication, lang: str, fmt: Format, csl: Path
         hasher.update(f"{label}\0{len(data)}\0".encode())
         hasher.update(data)
 
-    others = {pub.folder / f"{other}.yaml" for other in pub.languages if other != lang}
+    sides = pub.sides(lang)  # a language, or a parallel edition's two
+    others = {pub.folder / f"{other}.yaml" for other in pub.languages if other not in sides}
     for path in sorted(set(pub.files) - others):
         add(project.display(path), path.read_bytes())
     add("style", csl.read_bytes())
     # The templates, and the label catalogs this output prints: its language's (a web edition
     # names every language of the publication in its language switch).
-    catalogs = {lang} | (set(pub.languages) if fmt.on_screen else set())
+    catalogs = set(sides) | (set(pub.languages) if fmt.on_screen or fmt.pair else set())
     labels = project.templates / "labels"
     for path in sorted(project.templates.rglob("*")):
         if path.is_file() and (path.parent != labels or path.stem in catalogs):
             add(project.display(path), path.read_bytes())
-    css = "".join((project.styles / name).read_text(encoding="utf-8") for name in fmt.stylesheets)
+    css = "".join(
+        (project.styles / name).read_text(encoding="utf-8")
+        for name in fmt.stylesheets + fmt.screen_stylesheets
+    )
     add("css", css.encode("utf-8"))
     add("fonts", "\n".join(fonts(css)).encode("utf-8"))
     add("tools", tools().encode("utf-8"))

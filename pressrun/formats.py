@@ -46,6 +46,11 @@ class Format:
     outputs: tuple[Output, ...] = MEDIA["print"]  # the first is the main file
     pages_multiple_of: int = 1
     variables: dict = field(default_factory=dict)  # passed to its template as `variables`
+    # A parallel edition's format: two languages on facing pages, each side laid out with
+    # `template`, and its web page (index.html) with `screen_template`.
+    pair: bool = False
+    screen_template: str = ""
+    screen_stylesheets: tuple[str, ...] = ()
 
     @property
     def on_screen(self) -> bool:
@@ -91,41 +96,35 @@ def read_formats(project: Project) -> dict[str, Format]:
         keys = f.mapping(
             node,
             required=("template", "stylesheets"),
-            optional=("page-size", "pages-multiple-of", "impose", "medium", "variables"),
+            optional=(
+                "page-size",
+                "pages-multiple-of",
+                "impose",
+                "medium",
+                "variables",
+                "languages",
+                "screen-template",
+                "screen-stylesheets",
+            ),
             what=f"format '{name}'",
         )
         if "template" not in keys or "stylesheets" not in keys:
             continue
-        for stylesheet in f.strings(keys["stylesheets"], "stylesheets"):
-            if not _names_a_file_in(project.styles, stylesheet):
-                f.error(
-                    keys["stylesheets"],
-                    f"stylesheet '{stylesheet}' is not a file of styles/",
-                    "outside-folder",
-                    "name a stylesheet by its path inside styles/",
-                )
-            elif not (project.styles / stylesheet).is_file():
-                f.error(
-                    keys["stylesheets"],
-                    f"stylesheet styles/{stylesheet} not found",
-                    "style-missing",
-                    "create it or fix the name",
-                )
-        template = f.string(keys["template"], "template") or ""
-        if not _names_a_file_in(project.templates, template):
+        stylesheets = _stylesheets(f, project, keys["stylesheets"])
+        template = _template(f, project, keys["template"])
+        pair = False
+        if "languages" in keys:
+            pair = f.matching(keys["languages"], r"[12]", "languages", PAIR_HINT) == "2"
+        screen_template = ""
+        if pair and "screen-template" not in keys:
             f.error(
-                keys["template"],
-                f"template '{template}' is not a file of templates/",
-                "outside-folder",
-                "name a template by its path inside templates/",
+                node, f"format '{name}' needs the key 'screen-template'", "missing-key", PAIR_HINT
             )
-        elif not (project.templates / template).is_file():
-            f.error(
-                keys["template"],
-                f"template templates/{template} not found",
-                "template-missing",
-                "create it or fix the name",
-            )
+        elif "screen-template" in keys:
+            screen_template = _template(f, project, keys["screen-template"])
+        screen_stylesheets: tuple[str, ...] = ()
+        if "screen-stylesheets" in keys:
+            screen_stylesheets = _stylesheets(f, project, keys["screen-stylesheets"])
         medium = f.string(keys["medium"], "medium") if "medium" in keys else "print"
         if medium not in MEDIA:
             f.error(
@@ -164,6 +163,8 @@ def read_formats(project: Project) -> dict[str, Format]:
             )
         elif impose is not None:
             outputs += (IMPOSITIONS[impose],)
+        if pair:  # both sides' HTML go into one PDF: there is no one source to keep
+            outputs = tuple(o for o in outputs if o is not SOURCE) + (SCREEN,)
         variables = _variables(f, keys["variables"]) if "variables" in keys else {}
         if variables.get("audience", "students") not in AUDIENCES:
             f.error(
@@ -175,14 +176,64 @@ def read_formats(project: Project) -> dict[str, Format]:
         formats[name] = Format(
             name,
             template,
-            tuple(f.strings(keys["stylesheets"], "stylesheets")),
+            stylesheets,
             {paper: f.string(size, "page size") or "" for paper, size in sizes.items()},
             outputs,
             multiple,
             variables,
+            pair,
+            screen_template,
+            screen_stylesheets,
         )
     f.raise_errors()
     return formats
+
+
+PAIR_HINT = (
+    "a parallel edition's format says 'languages: 2' and names its web page's template: "
+    "screen-template: parallel-web.html"
+)
+
+
+def _stylesheets(f: YamlFile, project: Project, node) -> tuple[str, ...]:
+    """The stylesheets a format names: files of styles/."""
+    names = tuple(f.strings(node, "stylesheets"))
+    for stylesheet in names:
+        if not _names_a_file_in(project.styles, stylesheet):
+            f.error(
+                node,
+                f"stylesheet '{stylesheet}' is not a file of styles/",
+                "outside-folder",
+                "name a stylesheet by its path inside styles/",
+            )
+        elif not (project.styles / stylesheet).is_file():
+            f.error(
+                node,
+                f"stylesheet styles/{stylesheet} not found",
+                "style-missing",
+                "create it or fix the name",
+            )
+    return names
+
+
+def _template(f: YamlFile, project: Project, node) -> str:
+    """A template named by a format: a file of templates/."""
+    template = f.string(node, "template") or ""
+    if not _names_a_file_in(project.templates, template):
+        f.error(
+            node,
+            f"template '{template}' is not a file of templates/",
+            "outside-folder",
+            "name a template by its path inside templates/",
+        )
+    elif not (project.templates / template).is_file():
+        f.error(
+            node,
+            f"template templates/{template} not found",
+            "template-missing",
+            "create it or fix the name",
+        )
+    return template
 
 
 def _variables(f: YamlFile, node) -> dict:

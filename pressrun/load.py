@@ -38,6 +38,7 @@ from .model import (
     read_alt,
     terms_in,
 )
+from .parallel import pairing
 from .project import ID_PATTERN, PAPERS, Project, inside
 from .references import FORMATS as REFERENCE_FORMATS
 from .references import Reference, duplicate_references, read_references
@@ -75,6 +76,7 @@ def _load(project: Project, pub_id: str) -> Publication:
             "numbered",
             "versions",
             "web-url",
+            "parallel",
         ),
         what="publication.yaml",
     )
@@ -133,6 +135,8 @@ def _load(project: Project, pub_id: str) -> Publication:
     numbered = bool(g.boolean(top["numbered"], "numbered")) if "numbered" in top else False
     versions = _versions(g, top["versions"]) if "versions" in top else 1
     web_url = _web_url(g, top["web-url"], languages) if "web-url" in top else {}
+    at = top.get("formats", meta_file.root)
+    parallel = _parallel(g, top.get("parallel"), languages, formats, project, at)
     cover = _cover(g, top["cover"], folder) if "cover" in top else None
     imposition = _imposition(g, top["imposition"]) if "imposition" in top else Imposition()
     ref_files = _reference_files(g, top.get("references"), folder, meta_file.root)
@@ -177,6 +181,9 @@ def _load(project: Project, pub_id: str) -> Publication:
             articles.values(), references, warnings, scope, cache, listed
         )
         errors += found
+    for left, right in parallel:
+        if left in articles and right in articles:
+            warnings += pairing(articles[left], articles[right], f"{left}-{right}")
     for lang, article in articles.items():
         errors += _image_budget(article, folder, project.display(folder / f"{lang}.yaml"))
     formats_at = g.where(top["formats"]) if "formats" in top else g.where(meta_file.root)
@@ -223,6 +230,7 @@ def _load(project: Project, pub_id: str) -> Publication:
         numbered=numbered,
         versions=versions,
         web_url=web_url,
+        parallel=parallel,
     )
 
 
@@ -474,6 +482,67 @@ def _worksheet_warnings(
                         )
                     )
     return found
+
+
+def _parallel(g: YamlFile, node, languages, formats, project, root) -> list[tuple[str, str]]:
+    """The parallel editions: one pair of languages ([en, es]: en on the left) or a list of
+    pairs; a format that sets them (languages: 2) needs them, and they need one."""
+    makers = [
+        name
+        for name in formats
+        if project.config.formats.get(name, None) and project.config.formats[name].pair
+    ]
+    hint = "write parallel: [en, es] (the left language first), or a list of such pairs"
+    if node is None:
+        if makers:
+            g.error(
+                root,
+                f"format '{makers[0]}' sets two languages on facing pages: say which",
+                "missing-key",
+                f"add parallel: [{', '.join(languages[:2])}]" if len(languages) > 1 else hint,
+            )
+        return []
+    items = node.value if isinstance(node, yaml.SequenceNode) else []
+    if items and all(isinstance(item, yaml.ScalarNode) for item in items):
+        items = [node]  # one pair
+    pairs: list[tuple[str, str]] = []
+    if not items or not all(isinstance(item, yaml.SequenceNode) for item in items):
+        g.error(
+            node, "parallel must be a pair of languages, or a list of pairs", "wrong-type", hint
+        )
+        return []
+    for item in items:
+        names = g.strings(item, "parallel")
+        if len(names) != 2:
+            g.error(
+                item, f"a parallel edition has two languages, not {len(names)}", "bad-value", hint
+            )
+            continue
+        for scalar, name in zip(item.value, names, strict=True):
+            if name not in languages:
+                g.error(
+                    scalar,
+                    f"'{name}' is not one of the publication's languages",
+                    "unknown-language",
+                    did_you_mean(name, languages) or f"its languages: {', '.join(languages)}",
+                )
+        if names[0] == names[1]:
+            g.error(item, "a parallel edition sets two different languages", "bad-value", hint)
+        elif (names[0], names[1]) in pairs:
+            g.error(item, f"the pair {names[0]}, {names[1]} is named twice", "duplicate-key", hint)
+        elif all(name in languages for name in names):
+            pairs.append((names[0], names[1]))
+    if pairs and not makers:
+        g.diagnostics.append(
+            Diagnostic(
+                g.where(node),
+                "parallel: names languages, and no format of formats: makes a parallel edition",
+                "parallel-unused",
+                "add parallel to formats:",
+                severity="warning",
+            )
+        )
+    return pairs
 
 
 def _versions(g: YamlFile, node) -> int:
@@ -906,7 +975,9 @@ def _section(r: ContentReader, node, keys, index: int, used_ids: set[str], level
             subsections = _sections(
                 r, keys["sections"], used_ids, level + 1, number if heading else None
             )
-    return Section(sid, heading, blocks, subsections, level, number if heading else "")
+    return Section(
+        sid, heading, blocks, subsections, level, number if heading else "", f.where(node)
+    )
 
 
 def _glossary(f: YamlFile, lang: str, terms: list[Term]) -> list[Term]:

@@ -801,6 +801,7 @@ class Section:
     sections: list[Section] = field(default_factory=list)  # its subsections
     level: int = 1  # 1 for a section of the article, 2 for its subsections, …
     number: str = ""  # "2.1": printed when the publication is numbered (headed ones only)
+    where: Location | None = None
 
     def walk(self) -> Iterator[Section]:
         """This section, then its subsections, in reading order."""
@@ -955,12 +956,23 @@ class Publication:
     numbered: bool = False  # sections print their numbers: 1, 1.1, 1.1.1
     versions: int = 1  # a worksheet's versions (A, B, …): exercises and choices shuffled
     web_url: dict[str, str] = field(default_factory=dict)  # language (or "*") -> web edition
+    # The parallel editions: pairs of languages, the left (verso) one first.
+    parallel: list[tuple[str, str]] = field(default_factory=list)
 
     def course_in(self, lang: str) -> str:
         return self.course.get(lang) or self.course.get("*", "")
 
     def web_url_in(self, lang: str) -> str:
         return self.web_url.get(lang) or self.web_url.get("*", "")
+
+    @property
+    def pairs(self) -> dict[str, tuple[str, str]]:
+        """Each parallel edition by the name of its folder: "en-es" -> ("en", "es")."""
+        return {f"{left}-{right}": (left, right) for left, right in self.parallel}
+
+    def sides(self, name: str) -> tuple[str, ...]:
+        """The languages an output folder holds: one, or a parallel edition's two."""
+        return self.pairs.get(name) or (name,)
 
     @functools.cached_property
     def has_exercises(self) -> bool:

@@ -105,9 +105,16 @@ def build(
         tasks, current = [], []
         for pub in publications.values():
             csl = csl_file(pub)
-            for lang in _chosen(langs, pub.languages, "language", pub):
+            names = _chosen(formats, pub.formats, "format", pub)
+            for lang in _chosen(langs, pub.languages + list(pub.pairs), "language", pub) + [
+                # A parallel edition is built when both of its languages are asked for.
+                name
+                for name, two in pub.pairs.items()
+                if langs and name not in langs and all(side in langs for side in two)
+            ]:
                 digests = {}
-                for name in _chosen(formats, pub.formats, "format", pub):
+                # A language's folder holds its formats; a pair's (en-es) its parallel ones.
+                for name in (n for n in names if all_formats[n].pair == (lang in pub.pairs)):
                     value = digest(project, pub, lang, all_formats[name], csl)
                     if not force and is_current(project.output / pub.id / lang, name, value):
                         current.append(f"{pub.id}/{lang}/{name}")
@@ -149,10 +156,22 @@ class Prepared:
     pub: Publication
     labels: Labels
     texts: dict[Variant, Text]
+    sides: tuple[Prepared, ...] = ()  # a parallel edition's: each language's own
 
     @property
     def warnings(self) -> list[Diagnostic]:
+        if self.sides:
+            return list(dict.fromkeys(d for side in self.sides for d in side.warnings))
         return list(dict.fromkeys(d for text in self.texts.values() for d in text.warnings))
+
+    @property
+    def lang(self) -> str:
+        """The name of its output folder: a language, or a pair of them (en-es)."""
+        return "-".join(side.labels.lang for side in self.sides) or self.labels.lang
+
+    @classmethod
+    def pair(cls, sides: tuple[Prepared, ...]) -> Prepared:
+        return cls(sides[0].pub, sides[0].labels, sides[0].texts, sides)
 
 
 def _text(project: Project, pub: Publication, lang: str, chosen: Variant) -> Text:
@@ -169,6 +188,8 @@ def needed(project: Project, pub: Publication, names: list[str]) -> list[Variant
 
 
 def prepare(project: Project, pub: Publication, lang: str, names: list[str]) -> Prepared:
+    if lang in pub.pairs:
+        return Prepared.pair(tuple(prepare(project, pub, side, names) for side in pub.sides(lang)))
     texts = {c: _text(project, pub, lang, c) for c in needed(project, pub, names)}
     return Prepared(pub, project.config.labels(lang), texts)
 
@@ -183,21 +204,31 @@ def prepare_all(
 
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as threads:
         futures = [
-            {
-                c: threads.submit(_text, project, publications[t.pub_id], t.lang, c)
-                for c in needed(project, publications[t.pub_id], list(t.digests))
-            }
+            [
+                (
+                    lang,
+                    {
+                        c: threads.submit(_text, project, publications[t.pub_id], lang, c)
+                        for c in needed(project, publications[t.pub_id], list(t.digests))
+                    },
+                )
+                for lang in publications[t.pub_id].sides(t.lang)
+            ]
             for t in tasks
         ]
         preload()
-        return [
-            Prepared(
-                publications[t.pub_id],
-                project.config.labels(t.lang),
-                {c: future.result() for c, future in found.items()},
+        prepared = []
+        for t, sides in zip(tasks, futures, strict=True):
+            made = tuple(
+                Prepared(
+                    publications[t.pub_id],
+                    project.config.labels(lang),
+                    {c: future.result() for c, future in found.items()},
+                )
+                for lang, found in sides
             )
-            for t, found in zip(tasks, futures, strict=True)
-        ]
+            prepared.append(Prepared.pair(made) if len(made) > 1 else made[0])
+        return prepared
 
 
 def make(
@@ -207,6 +238,10 @@ def make(
     the format's outputs, in order."""
     from .render import render
 
+    if fmt.pair:
+        from .parallel import make_pair
+
+        return make_pair(project, prepared, name, fmt, archival)
     started = time.perf_counter()
     pub, lang = prepared.pub, prepared.labels.lang
     if archival and pub.has_answers and fmt.audience == "students":

@@ -130,8 +130,9 @@ def release(
     made_from = sources(project, pub)
     archival = Archival(made_from, date)
     files: dict[str, bytes] = {}
-    for lang in pub.languages:
-        for made in produce(project, pub, lang, pub.formats, formats, warn, archival):
+    for lang in pub.languages + list(pub.pairs):
+        names = [name for name in pub.formats if formats[name].pair == (lang in pub.pairs)]
+        for made in produce(project, pub, lang, names, formats, warn, archival):
             files.update(made.files)
             for diagnostic in made.warnings:
                 warn(diagnostic)

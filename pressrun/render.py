@@ -7,6 +7,7 @@ import datetime
 import functools
 import io
 import re
+from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import jinja2
 from babel.dates import format_date
 from babel.numbers import format_decimal
 from jinja2.sandbox import SecurityError
+from markupsafe import Markup
 
 from .archive import tool_versions
 from .csl import csl_file, style_class
@@ -24,7 +26,7 @@ from .labels import Labels
 from .markdown import link_allowed
 from .model import Publication
 from .project import Project
-from .sandbox import sandbox
+from .sandbox import readable, sandbox
 from .text import Text
 from .typography import FOOTNOTE, closing_span
 from .worksheet import copies, worksheet
@@ -45,10 +47,12 @@ def render(
     fmt: Format,
     tools: dict[str, str] | None = None,
     preview: bool = False,
+    extra: dict | None = None,
 ) -> str:
     """The complete HTML document of one format, with its stylesheets inlined. `tools` (the
     versions printed in colophons) defaults to the real ones, which asks pandoc. A `preview`
-    (what check renders) names images without inlining them."""
+    (what check renders) names images without inlining them. `extra`: more variables (a
+    parallel edition's)."""
     css = "\n".join((project.styles / name).read_text(encoding="utf-8") for name in fmt.stylesheets)
     article = text.article or pub.articles[labels.lang]
     context = {
@@ -74,6 +78,14 @@ def render(
     }
     if fmt.on_screen:
         context["language_names"] = project.config.language_names(pub.languages)
+        # The parallel editions this language is one side of (their web pages).
+        made = any(project.config.formats[name].pair for name in pub.formats)
+        context["pairs"] = [
+            {"folder": name, "other": next(x for x in two if x != labels.lang)}
+            for name, two in pub.pairs.items()
+            if made and labels.lang in two
+        ]
+    context.update(extra or {})
     try:
         env = environment(project.templates, project.output / ".cache" / "templates-sandboxed")
         html = env.get_template(fmt.template).render(context)
@@ -163,7 +175,7 @@ def _downloads(project: Project, pub: Publication) -> list[dict[str, str]]:
             "version": chosen.letter,
         }
         for name in pub.formats
-        if formats[name].audience == "students"
+        if formats[name].audience == "students" and not formats[name].pair
         for output in formats[name].outputs
         if output.label
         for chosen in copies(pub, formats[name])
@@ -197,35 +209,52 @@ def _out_of_tab_order(body: str) -> str:
 def number_notes(html: str, heading: str, back: str = "Back to the text") -> str:
     """Screens have no page foot: each note becomes a numbered reference, a sidenote beside it
     (shown on wide screens), and an entry of the notes list with a link back."""
-    out, notes, position = [], [], 0
-    while (start := html.find(FOOTNOTE, position)) >= 0:
-        end = closing_span(html, start + len(FOOTNOTE))
-        body = html[start + len(FOOTNOTE) : end]
-        n = len(notes) + 1
-        notes.append(body)
-        out.append(html[position:start])
-        out.append(
-            f'<sup class="note-ref" id="note-ref-{n}"><a href="#note-{n}" '
-            f'role="doc-noteref">{n}</a></sup><span class="sidenote" aria-hidden="true">'
-            f'<span class="sidenote-number">{n}</span>{_out_of_tab_order(body)}</span>'
+    notes = ScreenNotes(heading, back)
+    return notes.calls(html).replace(NOTES_PLACE, notes.section())
+
+
+@dataclass
+class ScreenNotes:
+    """The notes of one text on a screen: `calls` numbers the notes of a piece of HTML (in
+    turn, across pieces), `section` lists them all."""
+
+    heading: str
+    back: str
+    bodies: list[str] = field(default_factory=list)
+
+    def calls(self, html: str) -> Markup:
+        out, position = [], 0
+        while (start := html.find(FOOTNOTE, position)) >= 0:
+            end = closing_span(html, start + len(FOOTNOTE))
+            body = html[start + len(FOOTNOTE) : end]
+            self.bodies.append(body)
+            n = len(self.bodies)
+            out.append(html[position:start])
+            out.append(
+                f'<sup class="note-ref" id="note-ref-{n}"><a href="#note-{n}" '
+                f'role="doc-noteref">{n}</a></sup><span class="sidenote" aria-hidden="true">'
+                f'<span class="sidenote-number">{n}</span>{_out_of_tab_order(body)}</span>'
+            )
+            position = end + len("</span>")
+        out.append(html[position:])
+        return Markup("".join(out))
+
+    def section(self) -> Markup:
+        if not self.bodies:
+            return Markup("")
+        back = escape(self.back)
+        items = "".join(
+            f'<li id="note-{n}">{body} <a class="back" href="#note-ref-{n}" '
+            f'role="doc-backlink" aria-label="{back} ({n})">↩</a></li>\n'
+            for n, body in enumerate(self.bodies, start=1)
         )
-        position = end + len("</span>")
-    out.append(html[position:])
-    html = "".join(out)
-    items = "".join(
-        f'<li id="note-{n}">{body} <a class="back" href="#note-ref-{n}" '
-        f'role="doc-backlink" aria-label="{escape(back)} ({n})">↩</a></li>\n'
-        for n, body in enumerate(notes, start=1)
-    )
-    section = (
-        (
-            f'<section class="notes" role="doc-endnotes"><h2>{escape(heading)}</h2>\n'
+        return Markup(
+            f'<section class="notes" role="doc-endnotes"><h2>{escape(self.heading)}</h2>\n'
             f"<ol>\n{items}</ol>\n</section>"
         )
-        if notes
-        else ""
-    )
-    return html.replace(NOTES_PLACE, section)
+
+
+readable(ScreenNotes, "calls", "section")
 
 
 def _template_error(

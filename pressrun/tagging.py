@@ -116,13 +116,21 @@ class Node:
             yield from (kid for kid in node.kids if isinstance(kid, tuple))
 
 
-def finish(pdf: pikepdf.Pdf) -> None:
-    """Rebuild the structure tree of a PDF that WeasyPrint tagged (after install())."""
+def finish(pdf: pikepdf.Pdf, sides: list[int] | None = None) -> None:
+    """Rebuild the structure tree of a PDF that WeasyPrint tagged (after install()). A
+    parallel edition gives the side of each page: each side's text is read whole, in turn."""
     root = pdf.Root.get("/StructTreeRoot")
     if root is None:
         return
     pages = {page.objgen: page.obj for page in pdf.pages}
     document = _read(root.K[0], None, None)
+    if sides is not None:
+        side = {pdf.pages[n].objgen: s for n, s in enumerate(sides)}
+
+        def of(kid) -> int:
+            return side.get(kid.page.objgen, 0) if isinstance(kid, Node) and kid.page else 0
+
+        document.kids.sort(key=of)
     artifacts = _orphans(root, pdf, set(document.marked()))
     for node in [n for n in document.nodes() if n.get(HIDDEN)]:
         artifacts.update(node.marked())

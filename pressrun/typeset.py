@@ -100,19 +100,20 @@ def identifier(name: str) -> bytes:
 FILLER = "pressrun-filler"
 
 
-def finish(pdf: bytes, archival: bool, tagged: bool) -> bytes:
+def finish(pdf: bytes, archival: bool, tagged: bool, sides: list[int] | None = None) -> bytes:
     """WeasyPrint's PDF made whole, saved again with an ID computed from its content: its
     structure tree rebuilt (tagging.py); for PDF/A, no empty /Pattern and /Shading
     dictionaries and no image interpolation (WeasyPrint smooths images; PDF/A forbids it).
     An archival PDF is tagged but claims PDF/A only: the PDF/UA claim in its XMP needs an
-    extension schema, which pikepdf's PDF/A validator (the one `release` runs) refuses."""
+    extension schema, which pikepdf's PDF/A validator (the one `release` runs) refuses.
+    `sides` (a parallel edition's) says which side's text each page holds."""
     import pikepdf
 
     from . import tagging
 
     with pikepdf.open(io.BytesIO(pdf)) as document:
         if tagged:
-            tagging.finish(document)
+            tagging.finish(document, sides)
         if archival:
             _archival_fixes(document)
         buffer = io.BytesIO()
@@ -367,17 +368,44 @@ def typeset(
     repeated (0 to n-1 times) so that the page count becomes a multiple of `pages_multiple_of`.
     With `archival`, the PDF is PDF/A-3b and carries the sources as attachments.
     """
+
+    def lay_out(render, found: list[Diagnostic]):
+        return _lay_out(render, html, name, pages_multiple_of, found), None
+
+    return write(lay_out, root, name, archival, asker, warnings, tagged)
+
+
+def write(
+    lay_out,
+    root: Path,
+    name: str,
+    archival: Archival | None,
+    asker: Callable[[str], str | None],
+    warnings: list[Diagnostic] | None,
+    tagged: bool,
+) -> bytes:
+    """The PDF of what `lay_out(render, warnings)` lays out with `render(html)`: it returns
+    the document and the side of each page (for a parallel edition; else None). Addresses
+    refused and images that could not be drawn are errors; what layout warns of is added to
+    `warnings`."""
     weasyprint = _weasyprint()
     refused: list[str] = []
-    moved: list[tuple[int, int, int, str]] = []
+    found: list[Diagnostic] = []
     failures = _Failures()
     logger = logging.getLogger("weasyprint")
     logger.addHandler(failures)
+
+    def render(html: str):
+        return weasyprint.HTML(
+            string=html,
+            base_url=root.resolve().as_uri() + "/",
+            url_fetcher=data_only_fetcher(refused),
+        ).render(font_config=font_configuration())
+
     try:
         with collector_paused():
-            pdf = _lay_out(
-                weasyprint, html, root, name, pages_multiple_of, archival, refused, moved, tagged
-            )
+            document, sides = lay_out(render, found)
+            pdf = document.write_pdf(**_options(weasyprint, name, archival, tagged))
     except RecursionError:
         raise fail(
             None,
@@ -410,20 +438,21 @@ def typeset(
     if problems:
         raise PressrunError(problems)
     if warnings is not None:
-        warnings += [
-            Diagnostic(
-                None,
-                f"{name}: note {n} ({words}) is on page {note}, its call on page {call}",
-                "note-moved",
-                "shorten the notes of that page (long addresses fill the foot of a page), or "
-                "move the sentence with the call",
-                severity="warning",
-            )
-            for n, call, note, words in moved
-        ]
+        warnings += found
     if archival or tagged:
-        pdf = finish(pdf, archival is not None, tagged)
+        pdf = finish(pdf, archival is not None, tagged, sides)
     return pdf
+
+
+def note_moved(name: str, number: int, call: int, note: int, words: str) -> Diagnostic:
+    return Diagnostic(
+        None,
+        f"{name}: note {number} ({words}) is on page {note}, its call on page {call}",
+        "note-moved",
+        "shorten the notes of that page (long addresses fill the foot of a page), or "
+        "move the sentence with the call",
+        severity="warning",
+    )
 
 
 @contextmanager
@@ -439,16 +468,7 @@ def collector_paused():
             gc.enable()
 
 
-def _lay_out(
-    weasyprint, html, root, name, pages_multiple_of, archival, refused, moved, tagged
-) -> bytes:
-    def render(html: str):
-        return weasyprint.HTML(
-            string=html,
-            base_url=root.resolve().as_uri() + "/",
-            url_fetcher=data_only_fetcher(refused),
-        ).render(font_config=font_configuration())
-
+def _lay_out(render, html: str, name: str, pages_multiple_of: int, found: list[Diagnostic]):
     document = render(html)
     floated = floated_figures(document)
     if floated is not None:
@@ -474,13 +494,19 @@ def _lay_out(
         gc.collect()  # and its boxes hold cycles (the collector is paused during layout)
         document = render(fixed)
         away = notes_away_from_their_calls(document)
-    moved += [(n, call, note, _note_opening(html, n)) for n, call, note in away]
+    found += [note_moved(name, n, call, note, _note_opening(html, n)) for n, call, note in away]
     filler = next((n for n, page in enumerate(document.pages) if FILLER in page.anchors), None)
     if filler is not None:
         pages = document.pages[:filler] + document.pages[filler + 1 :]
         padding = -len(pages) % pages_multiple_of
         pages[filler:filler] = [document.pages[filler]] * padding
         document = document.copy(pages)
+    return document
+
+
+def _options(weasyprint, name: str, archival: Archival | None, tagged: bool) -> dict:
+    """write_pdf's options: a fixed identifier, the PDF/UA-1 variant (tagged), or PDF/A-3b
+    with the sources attached (archival)."""
     options = {"pdf_identifier": identifier(name)}
     if tagged:
         from .tagging import install
@@ -502,4 +528,4 @@ def _lay_out(
             )
             for path, data in sorted(archival.sources.items())
         ]
-    return document.write_pdf(**options)
+    return options

@@ -30,7 +30,7 @@ def test_a_new_format_without_labels_is_reported_by_check(tmp_path):
     formats.write_text(formats.read_text() + LARGE_PRINT, encoding="utf-8")
     pub = project.content / SAMPLE / "publication.yaml"
     pub.write_text(
-        pub.read_text().replace("[handout, booklet, web]", "[handout, large-print, web]")
+        pub.read_text().replace("[handout, booklet, web, parallel]", "[handout, large-print, web]")
     )
     result = run_cli(project, "check")
     assert result.exit_code == 1
@@ -59,7 +59,9 @@ def test_a_format_passes_its_variables_to_its_template(tmp_path):
         )
     )
     pub = project.content / SAMPLE / "publication.yaml"
-    pub.write_text(pub.read_text().replace("[handout, booklet, web]", "[handout, large-print]"))
+    pub.write_text(
+        pub.read_text().replace("[handout, booklet, web, parallel]", "[handout, large-print]")
+    )
     result = run_cli(project, "build", "--lang", "en")
     assert result.exit_code == 0, result.output
     out = project.output / SAMPLE / "en"

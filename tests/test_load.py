@@ -18,7 +18,8 @@ def messages(exc_info) -> list[str]:
 def test_sample_loads_with_every_section(project):
     pub = load(project, SAMPLE)
     assert pub.languages == ["en", "es"]
-    assert pub.formats == ["handout", "booklet", "web"]
+    assert pub.formats == ["handout", "booklet", "web", "parallel"]
+    assert pub.parallel == [("en", "es")] and pub.sides("en-es") == ("en", "es")
     assert pub.style == "chicago-notes-bibliography"
     assert str(pub.edition.date) == "2026-11-23"
     assert pub.attribution.license_name == "CC BY-SA 4.0"
@@ -39,7 +40,9 @@ def test_sample_loads_with_every_section(project):
     assert isinstance(es.sections[0].blocks[0], Notice)
     assert sum(len(s.blocks) for s in en.sections) == 6
     assert len(pub.references) == 7
-    assert pub.warnings == []
+    # The one warning: the lead has an extra notice in Spanish, so the parallel edition
+    # aligns that section as a whole.
+    assert [d.code for d in pub.warnings] == ["parallel-blocks"]
 
 
 def test_every_node_keeps_its_location(project):
@@ -134,7 +137,8 @@ def test_uncited_reference_is_a_warning(project):
     )
     pub = load(project, SAMPLE)
     assert [str(w).split(": warning")[0] for w in pub.warnings] == [
-        f"content/{SAMPLE}/references.yaml:69:9"
+        f"content/{SAMPLE}/references.yaml:69:9",
+        f"content/{SAMPLE}/es.yaml:4:5",  # the lead: one block in en, two in es (parallel)
     ]
     assert "reference 'frus1944' is never cited" in str(pub.warnings[0])
 
@@ -146,6 +150,6 @@ def test_edition_date_falls_back_to_source_date_epoch(project, monkeypatch):
     with pytest.raises(PressrunError) as exc:
         load(project, SAMPLE)
     assert "the edition needs a date" in str(exc.value)
-    assert f"content/{SAMPLE}/publication.yaml:10:3" in str(exc.value)
+    assert f"content/{SAMPLE}/publication.yaml:11:3" in str(exc.value)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     assert str(load(project, SAMPLE).edition.date) == "2023-11-14"

@@ -20,7 +20,13 @@ from pressrun import cli as cli_module
 from pressrun.tagging import structure
 
 VERSION = "1.0.0"
-PDFA = ["en/handout.pdf", "en/booklet.pdf", "es/handout.pdf", "es/booklet.pdf"]
+PDFA = [
+    "en/handout.pdf",
+    "en/booklet.pdf",
+    "es/handout.pdf",
+    "es/booklet.pdf",
+    "en-es/parallel.pdf",
+]
 
 
 def cli(project, *args):
@@ -57,6 +63,8 @@ def test_edition_holds_every_language_and_format(released):
             "es/booklet-print.pdf",
             "en/index.html",
             "es/index.html",
+            "en-es/parallel-print.pdf",
+            "en-es/index.html",
             "manifest.json",
             "CHECKSUMS.sha256",
         ]
@@ -104,12 +112,12 @@ def test_manifest_and_checksums_match_the_files(released):
         "2026-11-23",
     )
     assert len(manifest["source_digest"]) == 64 and manifest["tools"]["weasyprint"] == "70.0"
-    assert len(manifest["files"]) == 12
+    assert len(manifest["files"]) == 15
     result = subprocess.run(
         ["sha256sum", "-c", "CHECKSUMS.sha256"], cwd=edition, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.count(": OK") == 13  # the twelve files and the manifest
+    assert result.stdout.count(": OK") == 16  # the fifteen files and the manifest
 
 
 def test_index_lists_editions(released):
@@ -121,7 +129,7 @@ def test_index_lists_editions(released):
     manifest = json.loads((edition / "manifest.json").read_text())
     assert all(f["sha256"] in index for f in manifest["files"])
     result = cli(project, "editions")
-    assert f"{SAMPLE} 1.0.0 (2026-11-23): 12 files" in result.output
+    assert f"{SAMPLE} 1.0.0 (2026-11-23): 15 files" in result.output
 
 
 def test_a_second_release_is_refused_and_changes_nothing(released):
@@ -164,7 +172,7 @@ def test_reproduce_elsewhere_in_another_time_zone(released, tmp_path):
         env={**os.environ, "TZ": "Pacific/Kiritimati", "PYTHONPATH": str(ROOT)},
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert f"reproduced {SAMPLE} 1.0.0: 12 files identical" in result.stdout
+    assert f"reproduced {SAMPLE} 1.0.0: 15 files identical" in result.stdout
 
 
 def test_reproduce_names_a_file_that_differs(released, tmp_path):

@@ -101,7 +101,7 @@ def test_a_new_format_is_data(project):
     meta = project.content / SAMPLE / "publication.yaml"
     meta.write_text(
         meta.read_text().replace(
-            "formats: [handout, booklet, web]", "formats: [handout, large-print]"
+            "formats: [handout, booklet, web, parallel]", "formats: [handout, large-print]"
         )
     )
     build(project, langs=["en"], jobs=1)

@@ -209,3 +209,23 @@ def test_print_stylesheet_hides_navigation(served, browser):
     page.emulate_media(media="screen", reduced_motion="reduce")
     assert page.locator("header.site").is_visible()
     page.close()
+
+
+def test_parallel_web_page_rows_align_and_phones_switch(served, browser):
+    """The parallel edition's page: each unit's two sides in one row, no sideways scrolling
+    from phone to wide screen, and on a phone one language at a time, switched."""
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    page.goto(f"{served}/en-es/index.html")
+    tops = page.evaluate(
+        """() => ['en-background', 'es-antecedentes', 'en-aftermath', 'es-consecuencias']
+             .map(id => document.getElementById(id).getBoundingClientRect().top)"""
+    )
+    assert abs(tops[0] - tops[1]) < 1 and abs(tops[2] - tops[3]) < 1
+    for width in (360, 768, 1366, 1920):
+        page.set_viewport_size({"width": width, "height": 900})
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+    page.set_viewport_size({"width": 360, "height": 800})
+    assert page.is_visible("#en-background") and not page.is_visible("#es-antecedentes")
+    page.click("label[for=show-es]")
+    assert page.is_visible("#es-antecedentes") and not page.is_visible("#en-background")
+    page.close()
