@@ -42,8 +42,10 @@ TITLE, CONTENTS, TEXT, GLOSSARY, BIBLIOGRAPHY = (
 )
 PAGE_STARTS = {TITLE, CONTENTS, TEXT, BIBLIOGRAPHY}  # units that start a page of their own
 TOLERANCE = 0.9  # CSS px (0.24 mm): two starts closer than this are level
-MAX_PASSES = 12
-UNSETTLED = 3  # changes after which a unit starts a page on both sides
+BLOCK_PASSES = 8  # passes aligning every block; then by section
+SECTION_PASSES = 6  # passes aligning the rest by section; then a spread per section
+MAX_PASSES = BLOCK_PASSES + SECTION_PASSES + 6
+UNSETTLED = 3  # exact fixes after which a unit starts a page on both sides
 
 
 @dataclass(frozen=True)
@@ -314,12 +316,18 @@ def level(
             # A unit at the top of its page got there by a break: its pad is at the foot of
             # the page before, where more height moves nothing. It needs a break of its own.
             on_top = abs(starts[early][unit][1] - page.top) < TOLERANCE and pages == 0
+            # Units that start a page on both sides move by whole pages: predicted exactly.
+            whole = all(unit in side.page_starts for side in sides)
             if behind <= 0 and not on_top and height + gap < page.height:
                 height += gap
-            elif not exact:
+            elif not exact and not whole:
                 continue  # a page to jump, on a prediction: left to the pass that measures it
             else:
-                pages, height = pages + max(behind, 1 if on_top else 0), rest
+                # After a forced break the unit keeps its top margin: the room is the height
+                # of the other side's start less that margin (as measured, if it is at a top).
+                at_top = on_top or pages > 0 or unit in sides[early].page_starts
+                margin = starts[early][unit][1] - page.top - height if at_top else 0.0
+                pages, height = pages + max(behind, 1 if on_top else 0), max(0.0, rest - margin)
             sides[early].controls[unit] = (pages, height)
             shift[early] += gap
         _least(sides, unit)
@@ -342,48 +350,78 @@ def _least(sides: tuple[Side, Side], unit: str) -> None:
 
 @dataclass
 class Alignment:
-    """Both sides laid out, and how: passes made, units still apart (after MAX_PASSES)."""
+    """Both sides laid out, and how: passes made, where alignment was coarsened (the first
+    unit aligned by section, the first set on a new spread), units still apart."""
 
     documents: tuple
     passes: int
-    apart: list[tuple[str, float]]  # unit, mm between its two starts
+    coarsened: dict[str, str] = field(default_factory=dict)  # "sections"/"spreads" -> unit
+    apart: list[tuple[str, float]] = field(default_factory=list)  # unit, mm apart
 
 
 def align(sides: tuple[Side, Side], render: Callable[[str], object]) -> Alignment:
-    """Lay out both sides, then again with their pads sized, until every unit is level."""
-    from .typeset import _space_left
+    """Lay out both sides, then again with their pads sized, until every unit is level.
 
-    documents: tuple = ()
+    A long text whose blocks differ in length all along takes about a pass per page that
+    way; after BLOCK_PASSES the units after the first one apart are aligned by section
+    only, and after SECTION_PASSES more, each of those sections starts a new spread (a
+    page break moves everything after it by whole pages: the prediction is then exact)."""
+    from .typeset import space_left
+
+    alignment = Alignment((), 0)
     changes: dict[str, int] = {}
     for passes in range(1, MAX_PASSES + 1):
-        documents = ()  # one pair of laid-out documents at a time: they weigh
-        documents = tuple(render(side.document_html()) for side in sides)
+        alignment.documents = ()  # one pair of laid-out documents at a time: they weigh
+        alignment.documents = tuple(render(side.document_html()) for side in sides)
+        alignment.passes = passes
+        documents = alignment.documents
         starts = (sides[0].starts(documents[0]), sides[1].starts(documents[1]))
         box = documents[0].pages[min(2, len(documents[0].pages) - 1)]._page_box
         page = Page(box.content_box_y(), box.height)
         free = tuple(
-            {n + side.first_spread: _space_left(p) for n, p in enumerate(document.pages)}
+            {n + side.first_spread: space_left(p) for n, p in enumerate(document.pages)}
             for side, document in zip(sides, documents, strict=True)
         )
         changed = level(sides, starts, page, free)
         if not changed:
-            return Alignment(documents, passes, [])
-        for unit in changed:
-            # A unit that will not settle (near the foot of a page, where one side's lines
-            # or notes do not fit) starts a new page on both sides: then it settles.
-            changes[unit] = changes.get(unit, 0) + 1
-            if changes[unit] == UNSETTLED:
+            return alignment
+        # The first unit apart was measured: if it will not settle (near the foot of a page,
+        # where one side's lines or notes do not fit), it starts a new page on both sides.
+        unit = changed[0]
+        changes[unit] = changes.get(unit, 0) + 1
+        if changes[unit] == UNSETTLED:
+            _start_pages(sides, [unit])
+        if passes == BLOCK_PASSES:
+            later = sides[0].units[sides[0].units.index(unit) :]
+            blocks = [u for u in later if re.fullmatch(r"s\d+-([2-9]|\d\d+)", u)]
+            if blocks:
+                alignment.coarsened["sections"] = unit
+                units = [u for u in sides[0].units if u not in blocks]
                 for side in sides:
-                    side.page_starts = side.page_starts | {unit}
-                    side.controls[unit] = (0, 0.0)
-    apart = [
+                    side.units = units
+                    for block in blocks:
+                        side.controls.pop(block, None)
+        elif passes == BLOCK_PASSES + SECTION_PASSES:
+            alignment.coarsened["spreads"] = unit
+            later = sides[0].units[sides[0].units.index(unit) :]
+            _start_pages(sides, [u for u in later if u.startswith("s")])
+    alignment.apart = [
         (unit, abs(page.position(starts[1][unit]) - page.position(starts[0][unit])) * 25.4 / 96)
         for unit in sides[0].units
         if unit in starts[0]
         and unit in starts[1]
         and abs(page.position(starts[1][unit]) - page.position(starts[0][unit])) >= TOLERANCE
     ]
-    return Alignment(documents, MAX_PASSES, apart)
+    return alignment
+
+
+def _start_pages(sides: tuple[Side, Side], units: list[str]) -> None:
+    """These units start a new page on both sides (the room that would level them is
+    found again)."""
+    for side in sides:
+        side.page_starts = side.page_starts | set(units)
+        for unit in units:
+            side.controls[unit] = (0, 0.0)
 
 
 FILLER = "pressrun-filler"
@@ -420,7 +458,28 @@ def _without_filler(document, anchor: str) -> tuple[list, object, list]:
 
 
 def apart_warnings(name: str, alignment: Alignment) -> list[Diagnostic]:
-    return [
+    """What alignment could not do as asked: where it aligned by section only or set
+    sections on new spreads, and units still apart."""
+    found = []
+    what = {
+        "sections": "aligns by section only",
+        "spreads": "starts each section on a new spread",
+    }
+    for stage, unit in alignment.coarsened.items():
+        found.append(
+            Diagnostic(
+                None,
+                f"{name}: from unit {unit} on, the parallel edition {what[stage]}: aligning "
+                f"each took more than "
+                f"{BLOCK_PASSES if stage == 'sections' else BLOCK_PASSES + SECTION_PASSES} "
+                "layout passes (blocks of lengths that differ all along, or figures and "
+                "tables that do not split)",
+                "parallel-coarse",
+                "split long sections, or give both texts blocks of closer lengths",
+                severity="warning",
+            )
+        )
+    found += [
         Diagnostic(
             None,
             f"{name}: unit {unit} starts {mm:.1f} mm apart on the two sides after "
@@ -431,6 +490,7 @@ def apart_warnings(name: str, alignment: Alignment) -> list[Diagnostic]:
         )
         for unit, mm in alignment.apart
     ]
+    return found
 
 
 def typeset_pair(
@@ -445,7 +505,7 @@ def typeset_pair(
 ) -> tuple[bytes, int]:
     """The parallel edition's PDF from both sides' HTML (ids prefixed with their language),
     and the layout passes it took."""
-    from .typeset import note_moved, notes_away_from_their_calls, write
+    from .typeset import note_moved, note_opening, notes_away_from_their_calls, write
 
     sides = (
         # The title pages start a page by their page name (title), not by their pads.
@@ -462,7 +522,13 @@ def typeset_pair(
         for n, (side, document) in enumerate(zip(sides, alignment.documents, strict=True)):
             page = (lambda i: 2 * i) if n == 0 else (lambda i: 2 * i + 3)
             found += [
-                note_moved(f"{name} ({side.lang})", number, page(call - 1), page(note - 1), "")
+                note_moved(
+                    f"{name} ({side.lang})",
+                    number,
+                    page(call - 1),
+                    page(note - 1),
+                    note_opening(side.html, number),
+                )
                 for number, call, note in notes_away_from_their_calls(document)
             ]
         return facing_pages(*alignment.documents, *langs)
@@ -572,7 +638,14 @@ def render_pair(project, pub, sides, fmt, tools=None, preview=False):
         screen,
         tools,
         preview,
-        extra={"part": "page", "pair": pair, "parts": parts, "files": _files(pub, fmt)},
+        extra={
+            "part": "page",
+            "pair": pair,
+            "parts": parts,
+            "files": _files(pub, fmt),
+            # Each language's own web page, if the publication makes one: linked from here.
+            "single_pages": any(project.config.formats[n].on_screen for n in pub.formats),
+        },
     )
     return htmls, plans[0].units, web
 

@@ -106,15 +106,24 @@ def build(
         for pub in publications.values():
             csl = csl_file(pub)
             names = _chosen(formats, pub.formats, "format", pub)
-            for lang in _chosen(langs, pub.languages + list(pub.pairs), "language", pub) + [
+            chosen = _chosen(langs, pub.languages + list(pub.pairs), "language", pub) + [
                 # A parallel edition is built when both of its languages are asked for.
                 name
                 for name, two in pub.pairs.items()
                 if langs and name not in langs and all(side in langs for side in two)
-            ]:
+            ]
+            # A language's folder holds its formats; a pair's (en-es) its parallel ones.
+            outputs = [
+                (lang, name)
+                for lang in chosen
+                for name in names
+                if all_formats[name].pair == (lang in pub.pairs)
+            ]
+            if not outputs:
+                raise _nothing_chosen(pub, chosen, names)
+            for lang in chosen:
                 digests = {}
-                # A language's folder holds its formats; a pair's (en-es) its parallel ones.
-                for name in (n for n in names if all_formats[n].pair == (lang in pub.pairs)):
+                for name in (n for la, n in outputs if la == lang):
                     value = digest(project, pub, lang, all_formats[name], csl)
                     if not force and is_current(project.output / pub.id / lang, name, value):
                         current.append(f"{pub.id}/{lang}/{name}")
@@ -401,6 +410,18 @@ def produce(
         warn(diagnostic)
     for name in names:
         yield make(project, prepared, name, formats[name], archival)
+
+
+def _nothing_chosen(pub: Publication, langs: list[str], names: list[str]):
+    """Languages and formats were asked for that make no output together: a language has no
+    parallel format, a parallel edition (en-es) no other."""
+    pairs = ", ".join(pub.pairs) or "none here"
+    return usage(
+        f"{pub.id} makes no {', '.join(names)} in {', '.join(langs)}",
+        "nothing-to-build",
+        f"a parallel format is made for a pair of languages ({pairs}), as --lang en-es asks; "
+        "the other formats for one language",
+    )
 
 
 def _chosen(asked: list[str] | None, available: list[str], what: str, pub: Publication):

@@ -234,7 +234,7 @@ def _break_before_blocks(html: str, blocks: set[int]) -> str | None:
     return html
 
 
-def _note_opening(html: str, number: int, words: int = 6) -> str:
+def note_opening(html: str, number: int, words: int = 6) -> str:
     """The first words of note `number` as it prints, quoted: "E. Lensen, The Pacific…"."""
     starts = [m.end() for m in re.finditer('<span class="footnote">', html)]
     if not 0 < number <= len(starts):
@@ -286,7 +286,7 @@ def floated_figures(document) -> str | None:
         before = siblings[: siblings.index(figure)]
         if page == 0 or not before or last_page.get(before[-1]) != page - 1:
             continue
-        gap = _space_left(pages[page - 1])
+        gap = space_left(pages[page - 1])
         if gap < FLOAT_GAP * pages[page - 1]._page_box.height:
             continue
         after, filled = None, 0.0
@@ -324,7 +324,7 @@ def _top_boxes(box):
         stack.extend((child, element) for child in reversed(children))
 
 
-def _space_left(page) -> float:
+def space_left(page) -> float:
     """How much of a page's height its flow leaves empty at the foot (above its notes)."""
     area = page._page_box
     bottom = area.content_box_y() + area.height
@@ -494,7 +494,7 @@ def _lay_out(render, html: str, name: str, pages_multiple_of: int, found: list[D
         gc.collect()  # and its boxes hold cycles (the collector is paused during layout)
         document = render(fixed)
         away = notes_away_from_their_calls(document)
-    found += [note_moved(name, n, call, note, _note_opening(html, n)) for n, call, note in away]
+    found += [note_moved(name, n, call, note, note_opening(html, n)) for n, call, note in away]
     filler = next((n for n, page in enumerate(document.pages) if FILLER in page.anchors), None)
     if filler is not None:
         pages = document.pages[:filler] + document.pages[filler + 1 :]

@@ -260,3 +260,31 @@ def test_texts_whose_sections_do_not_pair_are_aligned_at_their_starts(tmp_path):
         where(body, "The", "First", True),
     )
     assert recto == verso + 1 and verso % 2 == 1 and abs(y0 - y1) <= 1 * MM
+
+
+def test_facing_contents_give_true_pages_and_heads_name_the_page(facing):
+    """Each contents entry gives the page its heading is on (a unit pushed to the next
+    spread takes its heading's id along), on both sides; the running head of a page names
+    the first section on it, the bibliography's pages theirs."""
+    pdf = facing.output / FACING / "es-en" / "parallel.pdf"
+    texts = page_texts(pdf)
+    pages = page_words(pdf)
+    for contents in (texts[3], texts[4]):
+        entries = re.findall(r"^(\S[^.\n]*?)[ .]{3,}(\d+)$", contents, re.M)
+        assert len(entries) == 4, contents  # three sections and the bibliography
+        for name, number in entries:
+            first = name.split()[0]
+            second = name.split()[1] if len(name.split()) > 1 else ""
+            found = where(pages[5:], first, second, heading=True)[0] + 5
+            assert found == int(number), (name, number, found)
+    bibliography = next(
+        n for n, t in enumerate(texts) if "\nFuentes\n" in t or "Bibliografía\n" in t
+    )
+    assert texts[bibliography].lstrip().startswith("Bibliografía"), texts[bibliography][:80]
+
+
+def test_a_pair_format_asked_for_a_single_language_is_a_usage_error(facing):
+    result = run_cli(facing, "build", "--lang", "en", "--format", "parallel")
+    assert result.exit_code == 2
+    assert "facing makes no parallel in en" in result.output
+    assert "es-en" in result.output
