@@ -282,7 +282,8 @@ def verify(ctx, editions, allowed_signers):
     """Check EDITIONS (default: every edition) against their manifests and signatures."""
     from .editions import verify as run_verify
 
-    folders = edition_folders(project_of(ctx), editions)
+    # Editions named by their folders need no project (README: "verify EDITION_DIR").
+    folders = list(editions) or edition_folders(project_of(ctx), editions)
     problems = []
     for folder in folders:
         found = run_verify(folder, allowed_signers)

@@ -175,6 +175,22 @@ def test_reproduce_elsewhere_in_another_time_zone(released, tmp_path):
     assert f"reproduced {SAMPLE} 1.0.0: 15 files identical" in result.stdout
 
 
+def test_verify_an_edition_folder_outside_any_project(released, tmp_path):
+    """An edition received from elsewhere is verified where it lies: no project needed."""
+    _, edition = released
+    moved = tmp_path / "received" / VERSION
+    shutil.copytree(edition, moved)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "build.py"), "verify", str(moved)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"{moved}: intact, not authenticated (unsigned)" in result.stdout
+
+
 def test_reproduce_names_a_file_that_differs(released, tmp_path):
     project, edition = released
     copy = tmp_path / VERSION
