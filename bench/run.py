@@ -484,6 +484,43 @@ def bench_parallel(work: Path) -> None:
         )
 
 
+def bench_cluster(work: Path, count: int = 200) -> None:
+    """A catalog of `count` small publications x 2 languages x 3 formats built locally with
+    --jobs 2, then on a local Dask cluster of 2 single-threaded worker processes: the
+    cluster's overhead as a ratio, and outputs per second."""
+    import distributed
+
+    print(f"\nA catalog of {count} small publications x 2 languages x 3 formats")
+    root = work / f"catalog-{count}"
+    for n in range(count):
+        synthetic.make(
+            root,
+            pages=2,
+            refs=5,
+            citations=5,
+            formats=("handout", "booklet", "web"),
+            pub_id=f"title-{n:03d}",
+        )
+    outputs = count * 2 * 3
+    local = timed(pressrun(root, "build", "--force", "--jobs", "2", "--quiet"))[0]
+    with distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=":0",
+        local_directory=str(work / "workers"),
+    ) as cluster:
+        on_cluster = timed(
+            pressrun(root, "build", "--force", "--quiet", "--cluster", cluster.scheduler_address)
+        )[0]
+    row("locally, --jobs 2", f"{local:.1f} s", f"{outputs / local:.1f} outputs/s")
+    row(
+        "local cluster, 2 workers x 1 thread",
+        f"{on_cluster:.1f} s",
+        f"{outputs / on_cluster:.1f} outputs/s; ratio {on_cluster / local:.2f} (goal at most 1.15)",
+    )
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="pressrun-bench-") as temporary:
         work = Path(temporary)
@@ -496,6 +533,7 @@ def main() -> None:
         bench_notes()
         bench_class_set(work)
         bench_parallel(work)
+        bench_cluster(work)
 
 
 if __name__ == "__main__":

@@ -119,15 +119,16 @@ def make(
     citations: int = 1000,
     formats: tuple[str, ...] = ("booklet",),
     languages: tuple[str, ...] = ("en", "es"),
+    pub_id: str = "synthetic",
 ):
-    """A project folder at `target` holding the publication 'synthetic'."""
+    """A project folder at `target` holding the publication `pub_id` ('synthetic')."""
     for folder in ("templates", "styles"):
         shutil.copytree(ROOT / folder, target / folder, dirs_exist_ok=True)
-    pub = target / "content" / "synthetic"
+    pub = target / "content" / pub_id
     pub.mkdir(parents=True, exist_ok=True)
     refs = min(refs, citations)
     meta = {
-        "id": "synthetic",
+        "id": pub_id,
         "languages": list(languages),
         "formats": list(formats),
         "edition": {"version": "1.0.0", "date": "2026-11-23"},

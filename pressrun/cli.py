@@ -101,9 +101,21 @@ STRICT = click.option("--strict", is_flag=True, help="Treat warnings as errors."
 )
 @click.option("--force", is_flag=True, help="Rebuild even the outputs that are up to date.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only errors and warnings.")
+@click.option(
+    "--cluster",
+    envvar="PRESSRUN_CLUSTER",
+    default=None,
+    metavar="ADDRESS",
+    help="Build on the Dask cluster whose scheduler is at ADDRESS (tcp://host:8786).",
+)
+@click.option(
+    "--allow-mismatch",
+    is_flag=True,
+    help="Build on cluster workers whose pressrun, tools or fonts differ (warnings).",
+)
 @STRICT
 @click.pass_context
-def build(ctx, publications, langs, formats, jobs, force, quiet, strict):
+def build(ctx, publications, langs, formats, jobs, force, quiet, cluster, allow_mismatch, strict):
     """Build PUBLICATIONS (default: all) into output/<pub>/<lang>/<format>.pdf.
 
     Outputs whose inputs did not change since they were built are kept.
@@ -123,6 +135,8 @@ def build(ctx, publications, langs, formats, jobs, force, quiet, strict):
             report=report,
             jobs=jobs,
             force=force,
+            cluster=cluster,
+            allow_mismatch=allow_mismatch,
         )
     finally:
         report.close()

@@ -84,12 +84,14 @@ def build(
     report: Report | None = None,
     jobs: int | None = None,
     force: bool = False,
+    cluster: str | None = None,
+    allow_mismatch: bool = False,
 ) -> list[Made]:
     """Build the selected publications, languages and formats into output/<pub>/<lang>/.
 
     Everything is checked before anything is written; outputs whose inputs did not change
-    are kept (unless `force`); the others build in up to `jobs` worker processes, and each
-    file is replaced whole.
+    are kept (unless `force`); the others build in up to `jobs` worker processes (or on the
+    Dask cluster at `cluster`: see cluster.py), and each file is replaced whole.
     """
     from .accessibility import findings
 
@@ -136,23 +138,53 @@ def build(
                 project, list({t.pub_id: publications[t.pub_id] for t in tasks}.values())
             )
         report.planned([f"{t.pub_id}/{t.lang}/{n}" for t in tasks for n in t.digests], current)
+        if cluster and tasks:
+            built += _build_on_cluster(
+                project, publications, tasks, report, cluster, allow_mismatch
+            )
+            return built
         prepared = prepare_all(project, publications, tasks)
         for diagnostic in (d for p in prepared for d in p.warnings):
             report.warn(diagnostic)  # with --strict this raises before anything is written
         for task, made in _run(project, prepared, tasks, all_formats, jobs):
-            folder = project.output / made.pub_id
-            for relative, data in made.files.items():
-                write_atomic(folder / relative, data)
-            record(
-                folder / made.lang,
-                made.format,
-                task.digests[made.format],
-                {Path(f).name: len(data) for f, data in made.files.items()},
-            )
-            report.finished(made)
+            _write(project, task, made, report)
             built.append(made)
-            for diagnostic in made.warnings:
+    return built
+
+
+def _write(project: Project, task: Task, made: Made, report: Report) -> None:
+    """An output's files, each replaced whole, then the digest it was made from."""
+    folder = project.output / made.pub_id
+    for relative, data in made.files.items():
+        write_atomic(folder / relative, data)
+    record(
+        folder / made.lang,
+        made.format,
+        task.digests[made.format],
+        {Path(f).name: len(data) for f, data in made.files.items()},
+    )
+    report.finished(made)
+    for diagnostic in made.warnings:
+        report.warn(diagnostic)
+
+
+def _build_on_cluster(project, publications, tasks, report, address, allow_mismatch) -> list:
+    """The tasks on the Dask cluster at `address`; their files written here as they return."""
+    from .cluster import check_workers, connect, css_of, run_on_cluster
+
+    built = []
+    client = connect(address)
+    try:
+        for diagnostic in check_workers(client, css_of(project), allow_mismatch):
+            report.warn(diagnostic)
+        for task, warnings, made in run_on_cluster(client, project, publications, tasks):
+            for diagnostic in warnings:
                 report.warn(diagnostic)
+            for one in made:
+                _write(project, task, one, report)
+                built.append(one)
+    finally:
+        client.close()
     return built
 
 

@@ -72,7 +72,8 @@ def test_noop_build_imports_no_typesetter_templates_or_pdf_library(built):
         "    cli(['--project', sys.argv[1], 'build', '--quiet'])\n"
         "except SystemExit:\n"
         "    pass\n"
-        "heavy = ('weasyprint', 'jinja2', 'pikepdf', 'rich', 'babel.dates', 'PIL.Image')\n"
+        "heavy = ('weasyprint', 'jinja2', 'pikepdf', 'rich', 'babel.dates', 'PIL.Image', 'dask',\n"
+        "         'distributed')\n"
         "print(sorted(m for m in heavy if m in sys.modules))\n"
     )
     result = subprocess.run(

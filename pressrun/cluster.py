@@ -1,0 +1,200 @@
+"""Builds on a Dask cluster: each publication and language's outputs made on a worker, from bytes.
+
+No filesystem is shared: the client sends each publication once (its files, the templates and
+styles: a bundle of bytes, scattered to the cluster), each task writes that bundle into an
+empty folder of its worker, runs the same stages a local build runs (pandoc, render,
+WeasyPrint) and returns the outputs' bytes (`Made`), which the client writes and records as
+a local build does. Same bytes everywhere: each worker reports its environment's fingerprint
+(pressrun's code, the tools' versions, the digests of the font files the styles name), and
+the client refuses workers whose fingerprint differs from its own.
+
+Dask is imported here only: a build without --cluster never loads it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+from .diagnostics import Diagnostic, PressrunError, fail
+from .model import Publication
+from .project import Project
+
+CONNECT_SECONDS = 10  # an unreachable scheduler is an error after this long
+CACHES = ("references", "citations")  # output/.cache/<kind>: what pandoc read, by digest
+
+
+def fingerprint(css: str) -> dict[str, str]:
+    """What must be equal on every machine for the same bytes: pressrun's code and the
+    tools' versions (as the incremental digests count them), pandoc's own version, and the
+    content digest of each font file that the styles' families resolve to."""
+    from .depends import FONT_FAMILY, tools
+    from .pandoc import path as pandoc_path
+
+    found = dict(json.loads(tools()))
+    version = subprocess.run(
+        [str(pandoc_path()), "--version"], capture_output=True, text=True, check=False
+    ).stdout.split("\n", 1)[0]
+    found["pandoc"] = version
+    families = {
+        name.strip().strip("'\"")
+        for match in FONT_FAMILY.finditer(css)
+        for name in match.group(1).split(",")
+    } - {"serif", "sans-serif", "monospace", "inherit", "initial"}
+    for family in sorted(families):
+        found[f"font {family}"] = _font_digest(family)
+    return found
+
+
+def _font_digest(family: str) -> str:
+    """The file name and SHA-256 of the font file fontconfig picks for a family."""
+    if not shutil.which("fc-match"):
+        return "no fontconfig"
+    path = subprocess.run(
+        ["fc-match", "-f", "%{file}", family], capture_output=True, text=True, check=False
+    ).stdout
+    if not path or not Path(path).is_file():
+        return "not found"
+    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    return f"{Path(path).name} {digest[:16]}"
+
+
+def bundle(project: Project, pub: Publication) -> dict[str, bytes]:
+    """The files a worker needs for one publication, by their path in the project: its
+    templates, its styles, and the publication's own files."""
+    files: dict[str, bytes] = {}
+    for folder in (project.templates, project.styles):
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and not path.is_symlink():
+                files[path.relative_to(project.root).as_posix()] = path.read_bytes()
+    for path in pub.files:
+        files[path.relative_to(project.root).as_posix()] = path.read_bytes()
+    # What pandoc read here (references, citation keys), kept by the digest of what it read:
+    # a worker then need not read it again (a kept file it cannot use is made again).
+    for kind in CACHES:
+        folder = project.output / ".cache" / kind
+        for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+            files[path.relative_to(project.root).as_posix()] = path.read_bytes()
+    return files
+
+
+def css_of(project: Project) -> str:
+    return "".join(p.read_text(encoding="utf-8") for p in sorted(project.styles.glob("*.css")))
+
+
+def run_task(files: dict[str, bytes], pub_id: str, lang: str, names: list[str]) -> list:
+    """On a worker: the outputs `names` of one publication and language, from its bundle,
+    in an empty folder of this worker's own."""
+    from .pipeline import make, prepare
+
+    try:
+        from distributed import get_worker
+
+        scratch = get_worker().local_directory
+    except (ImportError, ValueError):
+        scratch = None
+    with tempfile.TemporaryDirectory(prefix="pressrun-task-", dir=scratch) as temporary:
+        root = Path(temporary)
+        for relative, data in files.items():
+            path = root / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        project = Project(root)
+        from .load import load
+
+        pub = load(project, pub_id)
+        prepared = prepare(project, pub, lang, names)
+        made = [make(project, prepared, name, project.config.formats[name]) for name in names]
+        return [prepared.warnings, made]
+
+
+def connect(address: str):
+    """A client of the scheduler at `address`; an error (exit 1) within CONNECT_SECONDS if
+    it does not answer."""
+    try:
+        from distributed import Client
+    except ImportError:
+        raise fail(
+            None,
+            "building on a cluster needs Dask's distributed package",
+            "no-dask",
+            "run 'make build' (it installs it), or pip install distributed",
+        ) from None
+    try:
+        return Client(address, timeout=f"{CONNECT_SECONDS}s", set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise fail(
+            None,
+            f"no Dask scheduler answers at {address} ({type(exc).__name__})",
+            "cluster-unreachable",
+            "start one (dask scheduler) and its workers, or check the address and port",
+        ) from None
+
+
+def check_workers(client, css: str, allow_mismatch: bool) -> list[Diagnostic]:
+    """Every worker's fingerprint against this machine's: an error naming each worker and
+    what differs (a warning with `allow_mismatch`)."""
+    ours = fingerprint(css)
+    theirs = client.run(fingerprint, css)
+    if not theirs:
+        raise fail(None, "the cluster has no workers", "cluster-empty", "start dask workers")
+    found = []
+    for worker, their in sorted(theirs.items()):
+        differences = [
+            f"{key}: {their.get(key, 'missing')} there, {value} here"
+            for key, value in sorted(ours.items())
+            if their.get(key) != value
+        ]
+        if differences:
+            found.append(
+                Diagnostic(
+                    None,
+                    f"worker {worker} differs from this machine: {'; '.join(differences[:3])}"
+                    + (f" (and {len(differences) - 3} more)" if len(differences) > 3 else ""),
+                    "cluster-mismatch",
+                    "set it up with the same 'make build' (same pressrun, tools and fonts), "
+                    "or pass --allow-mismatch to build there anyway (the bytes may differ)",
+                    severity="warning" if allow_mismatch else "error",
+                )
+            )
+    if found and not allow_mismatch:
+        raise PressrunError(found)
+    return found
+
+
+def run_on_cluster(client, project: Project, publications: dict, tasks: list) -> Iterator:
+    """Each task's outputs as they come back: (task, warnings, made). Each publication is
+    sent once; a task whose worker dies runs again elsewhere (Dask's scheduler); the tasks
+    are cancelled if the build stops."""
+    from distributed import as_completed
+
+    bundles = {}
+    for pub_id in dict.fromkeys(task.pub_id for task in tasks):
+        # On every worker: scattered data cannot be made again, so a worker that dies must
+        # not take the only copy with it.
+        data = bundle(project, publications[pub_id])
+        bundles[pub_id] = client.scatter(data, hash=False, broadcast=True)
+    futures = {
+        client.submit(
+            run_task,
+            bundles[task.pub_id],
+            task.pub_id,
+            task.lang,
+            list(task.digests),
+            pure=False,
+            key=f"pressrun-{task.pub_id}-{task.lang}-{uuid.uuid4().hex[:12]}",  # per build
+        ): task
+        for task in tasks
+    }
+    try:
+        for future in as_completed(futures, loop=client.loop):
+            warnings, made = future.result()
+            yield futures[future], warnings, made
+    finally:
+        client.cancel(list(futures))

@@ -1,0 +1,147 @@
+"""Builds on a Dask cluster: a LocalCluster of two worker processes whose working folders are
+empty temporary folders builds the sample; its bytes are the local build's. A worker whose
+fonts differ is refused; a worker killed during a build changes nothing; an address where no
+scheduler answers is an error within ten seconds."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, SAMPLE, copy_project, run_cli
+
+from pressrun.pipeline import build
+
+distributed = pytest.importorskip("distributed")
+
+# Dask's own noise, not pressrun's: sockets it leaves to the collector, a busy dashboard port.
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::ResourceWarning"),
+    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
+    pytest.mark.filterwarnings("ignore:Port .* is already in use:UserWarning"),
+]
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    """The built files of the sample (not pressrun's digests and caches, which start with .)."""
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+    }
+
+
+def cluster(tmp_path_factory, workers: int = 2, env: dict | None = None):
+    return distributed.LocalCluster(
+        n_workers=workers,
+        threads_per_worker=1,
+        processes=True,
+        local_directory=str(tmp_path_factory.mktemp("workers")),
+        dashboard_address=":0",
+        env=env or {},
+    )
+
+
+@pytest.fixture(scope="module")
+def local_cluster(tmp_path_factory):
+    with cluster(tmp_path_factory) as running:
+        yield running
+
+
+def test_a_cluster_build_gives_the_local_bytes(sample, local_cluster, tmp_path):
+    project = copy_project(tmp_path / "project")
+    made = build(project, cluster=local_cluster.scheduler_address)
+    assert len(made) == 7  # handout, booklet, web in en and es, and the parallel edition
+    assert files(project.output / SAMPLE) == files(sample.output / SAMPLE)
+    again = build(project, cluster=local_cluster.scheduler_address)
+    assert again == []  # recorded as a local build records: nothing to do
+
+
+def test_a_killed_worker_changes_no_byte(sample, local_cluster, tmp_path):
+    project = copy_project(tmp_path / "project")
+    client = distributed.Client(local_cluster.scheduler_address, set_as_default=False)
+    pids = client.run(os.getpid)
+    done = threading.Event()
+    killed = []
+
+    def kill_one_while_it_works() -> None:
+        while not done.is_set():
+            busy = [w for w, tasks in client.processing().items() if tasks]
+            if busy:
+                os.kill(pids[busy[0]], signal.SIGKILL)
+                killed.append(busy[0])
+                return
+            time.sleep(0.05)
+
+    killer = threading.Thread(target=kill_one_while_it_works)
+    killer.start()
+    try:
+        build(project, formats=["handout", "booklet"], cluster=local_cluster.scheduler_address)
+    finally:
+        done.set()
+        killer.join()
+        client.close()
+    assert killed, "no worker was killed while it worked"
+    ours, theirs = files(project.output / SAMPLE), files(sample.output / SAMPLE)
+    assert len(ours) == 10 and all(ours[name] == theirs[name] for name in ours)
+
+
+def test_a_worker_with_other_fonts_is_refused(tmp_path_factory, tmp_path):
+    fonts = tmp_path / "fonts.conf"  # a machine without the CJK fonts
+    fonts.write_text(
+        "<fontconfig><dir>/usr/share/fonts/truetype</dir>"
+        f"<cachedir>{tmp_path / 'cache'}</cachedir></fontconfig>"
+    )
+    project = copy_project(tmp_path / "project")
+    with cluster(tmp_path_factory, 1, {"FONTCONFIG_FILE": str(fonts)}) as other:
+        result = run_cli(
+            project, "build", "--format", "handout", "--cluster", other.scheduler_address
+        )
+        assert result.exit_code == 1, result.output
+        assert "error: worker tcp://127.0.0.1:" in result.output
+        assert "differs from this machine: " in result.output
+        assert "font Noto Serif CJK JP: DejaVu" in result.output  # its file there, and here:
+        assert "NotoSerifCJK-Regular.ttc" in result.output
+        assert "[cluster-mismatch]" in result.output
+        assert not (project.output / SAMPLE / "en" / "handout.pdf").exists()
+        allowed = run_cli(
+            project,
+            "build",
+            "--format",
+            "handout",
+            "--lang",
+            "en",
+            "--allow-mismatch",
+            "--cluster",
+            other.scheduler_address,
+        )
+        assert allowed.exit_code == 0, allowed.output
+        assert "warning: worker tcp://127.0.0.1:" in allowed.output
+
+
+def test_an_unreachable_scheduler_is_an_error_within_ten_seconds(project):
+    started = time.perf_counter()
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "build.py"),
+            "--project",
+            str(project.root),
+            "build",
+            "--cluster",
+            "tcp://127.0.0.1:9",
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert time.perf_counter() - started < 15  # ten seconds of waiting, and the start
+    assert result.returncode == 1
+    assert "error: no Dask scheduler answers at tcp://127.0.0.1:9" in result.stderr
+    assert "Traceback" not in result.stderr
