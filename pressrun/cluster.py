@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 import subprocess
 import tempfile
 import uuid
@@ -34,7 +33,7 @@ def fingerprint(css: str) -> dict[str, str]:
     """What must be equal on every machine for the same bytes: pressrun's code and the
     tools' versions (as the incremental digests count them), pandoc's own version, and the
     content digest of each font file that the styles' families resolve to."""
-    from .depends import FONT_FAMILY, tools
+    from .depends import families, tools
     from .pandoc import path as pandoc_path
 
     found = dict(json.loads(tools()))
@@ -42,27 +41,20 @@ def fingerprint(css: str) -> dict[str, str]:
         [str(pandoc_path()), "--version"], capture_output=True, text=True, check=False
     ).stdout.split("\n", 1)[0]
     found["pandoc"] = version
-    families = {
-        name.strip().strip("'\"")
-        for match in FONT_FAMILY.finditer(css)
-        for name in match.group(1).split(",")
-    } - {"serif", "sans-serif", "monospace", "inherit", "initial"}
-    for family in sorted(families):
+    for family in families(css):
         found[f"font {family}"] = _font_digest(family)
     return found
 
 
 def _font_digest(family: str) -> str:
-    """The file name and SHA-256 of the font file fontconfig picks for a family."""
-    if not shutil.which("fc-match"):
-        return "no fontconfig"
-    path = subprocess.run(
-        ["fc-match", "-f", "%{file}", family], capture_output=True, text=True, check=False
-    ).stdout
-    if not path or not Path(path).is_file():
+    """The name and SHA-256 of the font file fontconfig picks for a family (the same lookup
+    as the incremental digests', by content: paths and times differ between machines)."""
+    from .depends import font_path
+
+    path = font_path(family)
+    if path is None:
         return "not found"
-    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    return f"{Path(path).name} {digest[:16]}"
+    return f"{path.name} {hashlib.sha256(path.read_bytes()).hexdigest()[:16]}"
 
 
 def bundle(project: Project, pub: Publication) -> dict[str, bytes]:

@@ -52,28 +52,37 @@ def tools() -> str:
 
 
 @functools.cache
-def font_file(family: str) -> str:
-    """The file fontconfig picks for a family, with its size and time: a changed font rebuilds."""
+def font_path(family: str) -> Path | None:
+    """The file fontconfig picks for a family (None without fontconfig or a file)."""
     if not shutil.which("fc-match"):
-        return ""
+        return None
     found = subprocess.run(
         ["fc-match", "-f", "%{file}", family], capture_output=True, text=True, check=False
     ).stdout
-    path = Path(found)
-    if not found or not path.is_file():
+    return Path(found) if found and Path(found).is_file() else None
+
+
+def font_file(family: str) -> str:
+    """The file fontconfig picks for a family, with its size and time: a changed font rebuilds."""
+    path = font_path(family)
+    if path is None:
         return ""
     stat = path.stat()
-    return f"{found}:{stat.st_size}:{stat.st_mtime_ns}"
+    return f"{path}:{stat.st_size}:{stat.st_mtime_ns}"
 
 
-def fonts(css: str) -> list[str]:
-    families = {
+def families(css: str) -> list[str]:
+    """The font families a stylesheet names (not the generic ones), sorted."""
+    named = {
         name.strip().strip("'\"")
         for match in FONT_FAMILY.finditer(css)
         for name in match.group(1).split(",")
     }
-    generic = {"serif", "sans-serif", "monospace", "inherit", "initial"}
-    return [font_file(family) for family in sorted(families - generic)]
+    return sorted(named - {"serif", "sans-serif", "monospace", "inherit", "initial"})
+
+
+def fonts(css: str) -> list[str]:
+    return [font_file(family) for family in families(css)]
 
 
 def digest(project: Project, pub: Publication, lang: str, fmt: Format, csl: Path) -> str:
