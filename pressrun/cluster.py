@@ -26,6 +26,7 @@ from .model import Publication
 from .project import Project
 
 CONNECT_SECONDS = 10  # an unreachable scheduler is an error after this long
+COPIES = 3  # workers that hold each publication's bundle
 CACHES = ("references", "citations")  # output/.cache/<kind>: what pandoc read, by digest
 
 
@@ -168,10 +169,11 @@ def run_on_cluster(client, project: Project, publications: dict, tasks: list) ->
 
     bundles = {}
     for pub_id in dict.fromkeys(task.pub_id for task in tasks):
-        # On every worker: scattered data cannot be made again, so a worker that dies must
-        # not take the only copy with it.
+        # On three workers: scattered data cannot be made again, so a worker that dies must
+        # not take the only copy with it (every worker would cost the network a copy each).
         data = bundle(project, publications[pub_id])
-        bundles[pub_id] = client.scatter(data, hash=False, broadcast=True)
+        bundles[pub_id] = client.scatter(data, hash=False)
+        client.replicate([bundles[pub_id]], n=COPIES)
     futures = {
         client.submit(
             run_task,
