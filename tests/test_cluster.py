@@ -145,3 +145,25 @@ def test_an_unreachable_scheduler_is_an_error_within_ten_seconds(project):
     assert result.returncode == 1
     assert "error: no Dask scheduler answers at tcp://127.0.0.1:9" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_an_error_on_a_worker_is_one_clear_message(local_cluster, tmp_path):
+    """What fails on a worker (here WeasyPrint refusing a stylesheet's address) comes back
+    as the same message a local build gives, exit 1, no traceback, nothing written."""
+    project = copy_project(tmp_path / "project")
+    css = project.styles / "handout.css"
+    css.write_text(css.read_text() + "\nbody { background: url(https://example.com/x.png); }\n")
+    result = run_cli(
+        project,
+        "build",
+        "--format",
+        "handout",
+        "--lang",
+        "en",
+        "--cluster",
+        local_cluster.scheduler_address,
+    )
+    assert result.exit_code == 1, result.output
+    assert "refused to load 'https://example.com/x.png'" in result.output
+    assert "styles/handout.css" in result.output and "Traceback" not in result.output
+    assert not (project.output / SAMPLE / "en" / "handout.pdf").exists()
