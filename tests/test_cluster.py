@@ -167,3 +167,44 @@ def test_an_error_on_a_worker_is_one_clear_message(local_cluster, tmp_path):
     assert "refused to load 'https://example.com/x.png'" in result.output
     assert "styles/handout.css" in result.output and "Traceback" not in result.output
     assert not (project.output / SAMPLE / "en" / "handout.pdf").exists()
+
+
+def test_a_killed_client_leaves_no_task_behind(local_cluster, tmp_path):
+    """A build killed in mid-run: the scheduler forgets its tasks (they are not built for
+    nobody), and the cluster is free for the next build."""
+    project = copy_project(tmp_path / "project")
+    watcher = distributed.Client(local_cluster.scheduler_address, set_as_default=False)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            str(ROOT / "build.py"),
+            "--project",
+            str(project.root),
+            "build",
+            "--force",
+            "--quiet",
+            "--cluster",
+            local_cluster.scheduler_address,
+        ],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not any(watcher.processing().values()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert any(watcher.processing().values()), "the build never started a task"
+        process.kill()
+        process.wait()
+
+        def tasks(dask_scheduler) -> int:
+            return len(dask_scheduler.tasks)
+
+        deadline = time.monotonic() + 30
+        while watcher.run_on_scheduler(tasks) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert watcher.run_on_scheduler(tasks) == 0
+    finally:
+        process.kill()
+        watcher.close()
