@@ -92,33 +92,35 @@ def plan(left: Article, right: Article) -> tuple[Plan, Plan]:
     for plan_ in plans:
         plan_.units += [TITLE, CONTENTS, TEXT]
     ours, theirs = list(left.all_sections()), list(right.all_sections())
-    if not _paired(ours, theirs):
+    if _paired(ours, theirs):
+        for n, pair in enumerate(zip(ours, theirs, strict=True), 1):
+            by_block = len(pair[0].blocks) == len(pair[1].blocks) > 1
+            for section, plan_ in zip(pair, plans, strict=True):
+                plan_.pieces[id(section)] = _pieces(section, f"s{n}", by_block)
+                plan_.units += [piece.unit for piece in plan_.pieces[id(section)]]
+    else:
         for sections, plan_, mark in ((ours, plans[0], "l"), (theirs, plans[1], "r")):
             for n, section in enumerate(sections, 1):  # units of one side only: not aligned
                 plan_.pieces[id(section)] = [
                     Piece(f"{mark}{n}", section.heading is not None, list(section.blocks), section)
                 ]
                 plan_.units.append(f"{mark}{n}")
-    for n, pair in enumerate(zip(ours, theirs, strict=False), 1):
-        if not _paired(ours, theirs):
-            break
-        by_block = len(pair[0].blocks) == len(pair[1].blocks) > 1
-        for section, plan_ in zip(pair, plans, strict=True):
-            if by_block:
-                pieces = [
-                    Piece(f"s{n}-{m}", m == 1 and section.heading is not None, [block], section)
-                    for m, block in enumerate(section.blocks, 1)
-                ]
-            elif section.heading is not None or section.blocks:
-                heading = section.heading is not None
-                pieces = [Piece(f"s{n}", heading, list(section.blocks), section)]
-            else:
-                pieces = []
-            plan_.pieces[id(section)] = pieces
-            plan_.units += [piece.unit for piece in pieces]
     for plan_ in plans:
         plan_.units += [GLOSSARY, BIBLIOGRAPHY]
     return plans
+
+
+def _pieces(section: Section, unit: str, by_block: bool) -> list[Piece]:
+    """A section's units: one per block (its heading with the first), or the whole section."""
+    heading = section.heading is not None
+    if by_block:
+        return [
+            Piece(f"{unit}-{m}", m == 1 and heading, [block], section)
+            for m, block in enumerate(section.blocks, 1)
+        ]
+    return (
+        [Piece(unit, heading, list(section.blocks), section)] if heading or section.blocks else []
+    )
 
 
 def _paired(ours: list[Section], theirs: list[Section]) -> bool:
@@ -405,13 +407,12 @@ def align(sides: tuple[Side, Side], render: Callable[[str], object]) -> Alignmen
             alignment.coarsened["spreads"] = unit
             later = sides[0].units[sides[0].units.index(unit) :]
             _start_pages(sides, [u for u in later if u.startswith("s")])
-    alignment.apart = [
-        (unit, abs(page.position(starts[1][unit]) - page.position(starts[0][unit])) * 25.4 / 96)
+    distances = {
+        unit: abs(page.position(starts[1][unit]) - page.position(starts[0][unit]))
         for unit in sides[0].units
-        if unit in starts[0]
-        and unit in starts[1]
-        and abs(page.position(starts[1][unit]) - page.position(starts[0][unit])) >= TOLERANCE
-    ]
+        if unit in starts[0] and unit in starts[1]
+    }
+    alignment.apart = [(unit, px * 25.4 / 96) for unit, px in distances.items() if px >= TOLERANCE]
     return alignment
 
 

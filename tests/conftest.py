@@ -33,6 +33,21 @@ def copy_project(target: Path, publications=(SAMPLE,)) -> Project:
     return Project(target)
 
 
+def build_py(*args: str, cwd: Path | None = None, **env: str):
+    """`python build.py ARGS` in a process of its own (in `cwd`, with `env` added), as a user
+    runs it: its exit code, output and errors."""
+    import subprocess
+    import sys
+
+    return subprocess.run(
+        [sys.executable, str(ROOT / "build.py"), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT), **env},
+    )
+
+
 def run_cli(project: Project, *args: str):
     """The command line on `project`, as a user runs it (output and exit code)."""
     return CliRunner().invoke(

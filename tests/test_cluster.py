@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SAMPLE, copy_project, run_cli
+from conftest import ROOT, SAMPLE, build_py, copy_project, run_cli
 
 from pressrun.pipeline import build
 
@@ -127,20 +127,7 @@ def test_a_worker_with_other_fonts_is_refused(tmp_path_factory, tmp_path):
 
 def test_an_unreachable_scheduler_is_an_error_within_ten_seconds(project):
     started = time.perf_counter()
-    result = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "build.py"),
-            "--project",
-            str(project.root),
-            "build",
-            "--cluster",
-            "tcp://127.0.0.1:9",
-        ],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
+    result = build_py("--project", str(project.root), "build", "--cluster", "tcp://127.0.0.1:9")
     assert time.perf_counter() - started < 15  # ten seconds of waiting, and the start
     assert result.returncode == 1
     assert "error: no Dask scheduler answers at tcp://127.0.0.1:9" in result.stderr

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pikepdf
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT, SAMPLE, copy_project, rehash
+from conftest import ROOT, SAMPLE, build_py, copy_project, rehash
 from pdf import info, run
 from pikepdf.pdfa import validate_written
 
@@ -164,13 +162,7 @@ def test_reproduce_elsewhere_in_another_time_zone(released, tmp_path):
     _, edition = released
     moved = tmp_path / "archive" / VERSION
     shutil.copytree(edition, moved)
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "build.py"), "reproduce", str(moved)],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "TZ": "Pacific/Kiritimati", "PYTHONPATH": str(ROOT)},
-    )
+    result = build_py("reproduce", str(moved), cwd=tmp_path, TZ="Pacific/Kiritimati")
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"reproduced {SAMPLE} 1.0.0: 15 files identical" in result.stdout
 
@@ -180,13 +172,7 @@ def test_verify_an_edition_folder_outside_any_project(released, tmp_path):
     _, edition = released
     moved = tmp_path / "received" / VERSION
     shutil.copytree(edition, moved)
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "build.py"), "verify", str(moved)],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
+    result = build_py("verify", str(moved), cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"{moved}: intact, not authenticated (unsigned)" in result.stdout
 
