@@ -484,10 +484,24 @@ def bench_parallel(work: Path) -> None:
         )
 
 
-def bench_cluster(work: Path, count: int = 200) -> None:
+def district_roster(path: Path, students: int) -> Path:
+    """A roster of `students` names (Latin, accented, Japanese) in classes of 30."""
+    given = ["Ana", "Luis", "María José", "Kenji", "Yuki", "Olga", "Björn", "Chloé", "佐藤"]
+    family = ["García", "Tanaka", "Ivanova", "López", "Müller", "Nakamura", "O'Neil", "花子"]
+    lines = ["name,class"] + [
+        f"{given[n % len(given)]} {family[n // 7 % len(family)]},{7 + n // 400}"
+        f"{'ABCDEFGHIJKLMN'[n // 30 % 14]}"
+        for n in range(students)
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def bench_cluster(work: Path, count: int = 200, students: int = 2000) -> None:
     """A catalog of `count` small publications x 2 languages x 3 formats built locally with
     --jobs 2, then on a local Dask cluster of 2 single-threaded worker processes: the
-    cluster's overhead as a ratio, and outputs per second."""
+    cluster's overhead as a ratio, and outputs per second. Then a class set of `students`
+    (the four-page worksheet of bench_class_set, its copies built) both ways: time per copy."""
     import distributed
 
     print(f"\nA catalog of {count} small publications x 2 languages x 3 formats")
@@ -503,6 +517,11 @@ def bench_cluster(work: Path, count: int = 200) -> None:
         )
     outputs = count * 2 * 3
     local = timed(pressrun(root, "build", "--force", "--jobs", "2", "--quiet"))[0]
+    worksheet = work / "worksheet"
+    roster = district_roster(work / "district.csv", students)
+    class_set = ["class-set", "frontier-worksheet", "--roster", str(roster), "-q"]
+    timed(pressrun(worksheet, "build", "-q"))  # the copies: only the names are measured
+    set_here = timed(pressrun(worksheet, *class_set, "--jobs", "2"))[0]
     with distributed.LocalCluster(
         n_workers=2,
         threads_per_worker=1,
@@ -510,14 +529,22 @@ def bench_cluster(work: Path, count: int = 200) -> None:
         dashboard_address=":0",
         local_directory=str(work / "workers"),
     ) as cluster:
-        on_cluster = timed(
-            pressrun(root, "build", "--force", "--quiet", "--cluster", cluster.scheduler_address)
-        )[0]
+        address = cluster.scheduler_address
+        on_cluster = timed(pressrun(root, "build", "--force", "--quiet", "--cluster", address))[0]
+        set_there = timed(pressrun(worksheet, *class_set, "--cluster", address))[0]
     row("locally, --jobs 2", f"{local:.1f} s", f"{outputs / local:.1f} outputs/s")
     row(
         "local cluster, 2 workers x 1 thread",
         f"{on_cluster:.1f} s",
         f"{outputs / on_cluster:.1f} outputs/s; ratio {on_cluster / local:.2f} (goal at most 1.15)",
+    )
+    copies = pages(worksheet / "output" / "frontier-worksheet" / "en" / "handout-district.pdf")
+    print(f"\nA class set of {students} students ({copies} pages), copies built")
+    row("locally, --jobs 2", f"{set_here:.1f} s", f"{set_here / students * 1000:.1f} ms a copy")
+    row(
+        "local cluster, 2 workers x 1 thread",
+        f"{set_there:.1f} s",
+        f"{set_there / students * 1000:.1f} ms a copy; ratio {set_there / set_here:.2f}",
     )
 
 

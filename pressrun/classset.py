@@ -13,8 +13,12 @@ from __future__ import annotations
 import csv
 import html
 import io
+import multiprocessing
+import os
 import re
+import tempfile
 import unicodedata
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -228,44 +232,84 @@ body {{ margin: 0; }}
 </body></html>"""
 
 
+NAMES_PER_DOCUMENT = 250  # names typeset together: the documents are laid out in parallel
+
+
+def name_documents(students: list[Student], version_label: str, lang: str, date: str) -> list[str]:
+    """The documents of the students' names, NAMES_PER_DOCUMENT each."""
+    texts = [stamp_text(student, version_label) for student in students]
+    return [
+        names_document(texts[start : start + NAMES_PER_DOCUMENT], lang, date)
+        for start in range(0, len(texts), NAMES_PER_DOCUMENT)
+    ]
+
+
+def typeset_names(document: str) -> bytes:
+    """One names document typeset (here, in a worker process, or on a cluster's worker): it
+    reads no file, so it is laid out in an empty folder."""
+    from .typeset import typeset
+
+    with tempfile.TemporaryDirectory(prefix="pressrun-names-") as empty:
+        return typeset(document, Path(empty), "the names", tagged=False)
+
+
+def typeset_all(documents: list[str], jobs: int | None, cluster=None) -> list[bytes]:
+    """The names documents typeset, in order: in up to `jobs` worker processes, or on the
+    cluster session `cluster` (see cluster.py)."""
+    if cluster is not None:
+        from .cluster import results
+
+        calls = [(f"names-{n}", typeset_names, (doc,)) for n, doc in enumerate(documents)]
+        found = dict(results(cluster, calls))
+        return [found[n] for n in range(len(documents))]
+    workers = min(jobs or os.cpu_count() or 1, len(documents))
+    if workers <= 1:
+        return [typeset_names(document) for document in documents]
+    from .pipeline import die_with_parent
+
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=die_with_parent,
+        initargs=(os.getpid(),),
+    ) as pool:
+        return list(pool.map(typeset_names, documents))
+
+
 def class_set(
     pub: Publication,
     fmt: Format,
-    lang: str,
     copies: dict[str, bytes],
     students: list[Student],
-    version_label: str,
-    root: Path,
+    names: list[bytes],
 ) -> bytes:
     """The class set: for each student, their version's copy (`copies` by version letter)
-    with their name on every page, starting on a new sheet. Each version's pages, fonts and
-    images are in the file once: a student's page is a new page drawing the version's
-    page and the student's name."""
-    from .typeset import typeset
-
-    texts = [stamp_text(s, version_label) for s in students]
-    names = typeset(names_document(texts, lang, pub.edition.date.isoformat()), root, "the names")
+    with their name (a page of `names`, the typeset name documents) on every page, starting
+    on a new sheet. Each version's pages, fonts and images are in the file once: a
+    student's page is a new page drawing the version's page and the student's name."""
     out = pikepdf.new()
     sources = {v: pikepdf.open(io.BytesIO(data)) for v, data in copies.items()}
+    stamps: list[pikepdf.Pdf] = []
     try:
         drawn = {
             v: [out.copy_foreign(p.as_form_xobject()) for p in src.pages]
             for v, src in sources.items()
         }
-        with pikepdf.open(io.BytesIO(names)) as stamps:
-            for student, stamp in zip(students, stamps.pages, strict=True):
-                name = out.copy_foreign(stamp.as_form_xobject())
-                pages = drawn[student.version]
-                if IMPOSED in fmt.outputs:
-                    forms = [_page_form(out, page, name) for page in pages]
-                    impose_forms(out, forms, pub.paper, pub.imposition)
-                else:
-                    for page in pages + [None] * (len(pages) % 2):  # a blank back, named
-                        out.pages.append(_named_page(out, page or pages[0], name, page is None))
+        stamps += [pikepdf.open(io.BytesIO(data)) for data in names]
+        each = (page for document in stamps for page in document.pages)
+        for student, stamp in zip(students, each, strict=True):
+            name = out.copy_foreign(stamp.as_form_xobject())
+            pages = drawn[student.version]
+            if IMPOSED in fmt.outputs:
+                forms = [_page_form(out, page, name) for page in pages]
+                impose_forms(out, forms, pub.paper, pub.imposition)
+            else:
+                for page in pages + [None] * (len(pages) % 2):  # a blank back, named
+                    out.pages.append(_named_page(out, page or pages[0], name, page is None))
         return derived(out, sources[students[0].version], "class set")
     finally:
-        for source in sources.values():
-            source.close()
+        for document in [*sources.values(), *stamps]:
+            document.close()
 
 
 def _stamp_ops(page_form: pikepdf.Object) -> str:
@@ -379,13 +423,18 @@ def make_class_set(
     lang: str | None,
     target: Path | None,
     report=None,
+    jobs: int | None = None,
+    cluster: str | None = None,
+    allow_mismatch: bool = False,
 ) -> ClassSet:
     """Build (or keep) the format's copies, then write the class set of `roster` beside them
-    (or to `target`)."""
+    (or to `target`). The copies and the names are made in up to `jobs` worker processes, or
+    on the Dask cluster at `cluster`."""
     from .check import check_sources
     from .output import write_atomic
-    from .pipeline import build
+    from .pipeline import Report, build
 
+    report = report or Report()
     pub = check_sources(project, [pub_id])[0]
     formats = project.config.formats
     if format_name not in formats:
@@ -408,10 +457,27 @@ def make_class_set(
     path = target or folder / output_name(fmt, roster)
     _check_target(project, pub, path, roster)
     students = read_roster(roster, str(roster), versions)
-    build(project, [pub.id], [lang], [fmt.name], report=report)
+    build(
+        project,
+        [pub.id],
+        [lang],
+        [fmt.name],
+        report=report,
+        jobs=jobs,
+        cluster=cluster,
+        allow_mismatch=allow_mismatch,
+    )
     copies = {v: (folder / name).read_bytes() for v, name in copy_files(fmt, pub).items()}
     label = project.config.labels(lang).words.get("version", "Version")
-    data = class_set(pub, fmt, lang, copies, students, label, project.root)
+    documents = name_documents(students, label, lang, pub.edition.date.isoformat())
+    if cluster:
+        from .cluster import session
+
+        with session(cluster, documents[0], allow_mismatch, report.warn) as client:
+            names = typeset_all(documents, jobs, client)
+    else:
+        names = typeset_all(documents, jobs)
+    data = class_set(pub, fmt, copies, students, names)
     write_atomic(path, data)
     with pikepdf.open(io.BytesIO(data)) as pdf:
         pages = len(pdf.pages)

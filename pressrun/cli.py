@@ -79,6 +79,25 @@ def cli(ctx: click.Context, project_dir: Path | None) -> None:
 
 
 STRICT = click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+JOBS = click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes (default: the number of cores).",
+)
+CLUSTER = click.option(
+    "--cluster",
+    envvar="PRESSRUN_CLUSTER",
+    default=None,
+    metavar="ADDRESS",
+    help="Build on the Dask cluster whose scheduler is at ADDRESS (tcp://host:8786).",
+)
+ALLOW_MISMATCH = click.option(
+    "--allow-mismatch",
+    is_flag=True,
+    help="Build on cluster workers whose pressrun, tools or fonts differ (warnings).",
+)
 
 
 @cli.command()
@@ -92,27 +111,11 @@ STRICT = click.option("--strict", is_flag=True, help="Treat warnings as errors."
 @click.option(
     "--format", "formats", multiple=True, help="Build only this format, e.g. handout (repeatable)."
 )
-@click.option(
-    "--jobs",
-    "-j",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Worker processes (default: the number of cores).",
-)
+@JOBS
 @click.option("--force", is_flag=True, help="Rebuild even the outputs that are up to date.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only errors and warnings.")
-@click.option(
-    "--cluster",
-    envvar="PRESSRUN_CLUSTER",
-    default=None,
-    metavar="ADDRESS",
-    help="Build on the Dask cluster whose scheduler is at ADDRESS (tcp://host:8786).",
-)
-@click.option(
-    "--allow-mismatch",
-    is_flag=True,
-    help="Build on cluster workers whose pressrun, tools or fonts differ (warnings).",
-)
+@CLUSTER
+@ALLOW_MISMATCH
 @STRICT
 @click.pass_context
 def build(ctx, publications, langs, formats, jobs, force, quiet, cluster, allow_mismatch, strict):
@@ -199,7 +202,7 @@ def accessibility_line(found: int) -> str:
 
 
 @cli.command()
-@click.argument("publication")
+@click.argument("publications", nargs=-1, required=True)
 @click.option("--version", help="The edition's version (default: the one in publication.yaml).")
 @click.option(
     "--sign",
@@ -207,23 +210,32 @@ def accessibility_line(found: int) -> str:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Sign CHECKSUMS.sha256 with this OpenSSH key (CHECKSUMS.sha256.sig).",
 )
+@CLUSTER
+@ALLOW_MISMATCH
 @STRICT
 @click.pass_context
-def release(ctx, publication, version, key, strict):
-    """Freeze an edition of PUBLICATION in output/editions/<pub>/<version>/ (PDF/A-3b)."""
+def release(ctx, publications, version, key, cluster, allow_mismatch, strict):
+    """Freeze an edition of each of PUBLICATIONS in output/editions/<pub>/<version>/
+    (PDF/A-3b)."""
     from .editions import write_index
-    from .release import editions_root
-    from .release import release as run_release
+    from .release import editions_root, release_all
 
     project = project_of(ctx)
     started = time.perf_counter()
-    folder = run_release(project, publication, version, warn=Warnings(strict), key=key)
-    write_index(editions_root(project))
-    files = sum(1 for p in folder.rglob("*") if p.is_file())
-    click.echo(
-        f"released {project.display(folder)}: {files} files in "
-        f"{time.perf_counter() - started:.2f} s{', signed' if key else ''}"
+    folders = release_all(
+        project,
+        list(publications),
+        version,
+        warn=Warnings(strict),
+        key=key,
+        cluster=cluster,
+        allow_mismatch=allow_mismatch,
     )
+    write_index(editions_root(project))
+    for folder in folders:
+        files = sum(1 for p in folder.rglob("*") if p.is_file())
+        click.echo(f"released {project.display(folder)}: {files} files{', signed' if key else ''}")
+    click.echo(f"{len(folders)} edition(s) in {time.perf_counter() - started:.2f} s")
 
 
 @cli.command("class-set")
@@ -246,9 +258,24 @@ def release(ctx, publication, version, key, strict):
     help="Where to write it (default: output/<pub>/<lang>/<format>-<roster>.pdf).",
 )
 @click.option("--quiet", "-q", is_flag=True, help="Print only errors and warnings.")
+@JOBS
+@CLUSTER
+@ALLOW_MISMATCH
 @STRICT
 @click.pass_context
-def class_set(ctx, publication, roster, format_name, lang, output, quiet, strict):
+def class_set(
+    ctx,
+    publication,
+    roster,
+    format_name,
+    lang,
+    output,
+    quiet,
+    jobs,
+    cluster,
+    allow_mismatch,
+    strict,
+):
     """Print a class set of PUBLICATION: a copy per student of the roster, named on every
     page, each starting on a new sheet (booklets imposed), in one PDF.
     """
@@ -260,7 +287,18 @@ def class_set(ctx, publication, roster, format_name, lang, output, quiet, strict
     report = report_for(warnings, quiet)
     started = time.perf_counter()
     try:
-        made = make_class_set(project, publication, roster, format_name, lang, output, report)
+        made = make_class_set(
+            project,
+            publication,
+            roster,
+            format_name,
+            lang,
+            output,
+            report,
+            jobs=jobs,
+            cluster=cluster,
+            allow_mismatch=allow_mismatch,
+        )
     finally:
         report.close()
     if not quiet:

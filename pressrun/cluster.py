@@ -13,12 +13,12 @@ Dask is imported here only: a build without --cluster never loads it.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import subprocess
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from .diagnostics import Diagnostic, PressrunError, fail
@@ -34,7 +34,7 @@ def fingerprint(css: str) -> dict[str, str]:
     """What must be equal on every machine for the same bytes: pressrun's code and the
     tools' versions (as the incremental digests count them), pandoc's own version, and the
     content digest of each font file that the styles' families resolve to."""
-    from .depends import families, tools
+    from .depends import fonts, tools
     from .pandoc import path as pandoc_path
 
     found = dict(json.loads(tools()))
@@ -42,20 +42,9 @@ def fingerprint(css: str) -> dict[str, str]:
         [str(pandoc_path()), "--version"], capture_output=True, text=True, check=False
     ).stdout.split("\n", 1)[0]
     found["pandoc"] = version
-    for family in families(css):
-        found[f"font {family}"] = _font_digest(family)
+    for family, file in fonts(css).items():  # as the incremental digests count them
+        found[f"font {family}"] = file
     return found
-
-
-def _font_digest(family: str) -> str:
-    """The name and SHA-256 of the font file fontconfig picks for a family (the same lookup
-    as the incremental digests', by content: paths and times differ between machines)."""
-    from .depends import font_path
-
-    path = font_path(family)
-    if path is None:
-        return "not found"
-    return f"{path.name} {hashlib.sha256(path.read_bytes()).hexdigest()[:16]}"
 
 
 def bundle(project: Project, pub: Publication) -> dict[str, bytes]:
@@ -68,8 +57,13 @@ def bundle(project: Project, pub: Publication) -> dict[str, bytes]:
                 files[path.relative_to(project.root).as_posix()] = path.read_bytes()
     for path in pub.files:
         files[path.relative_to(project.root).as_posix()] = path.read_bytes()
-    # What pandoc read here (references, citation keys), kept by the digest of what it read:
-    # a worker then need not read it again (a kept file it cannot use is made again).
+    return files | kept(project)
+
+
+def kept(project: Project) -> dict[str, bytes]:
+    """What pandoc read here (references, citation keys), kept by the digest of what it read:
+    a worker then need not read it again (a kept file it cannot use is made again)."""
+    files = {}
     for kind in CACHES:
         folder = project.output / ".cache" / kind
         for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
@@ -81,29 +75,49 @@ def css_of(project: Project) -> str:
     return "".join(p.read_text(encoding="utf-8") for p in sorted(project.styles.glob("*.css")))
 
 
-def run_task(files: dict[str, bytes], pub_id: str, lang: str, names: list[str]) -> list:
-    """On a worker: the outputs `names` of one publication and language, from its bundle,
-    in an empty folder of this worker's own."""
-    from .pipeline import make, prepare
-
+@contextmanager
+def scratch(files: dict[str, bytes] | None = None) -> Iterator[Project]:
+    """On a worker: a project in an empty folder of the worker's own, holding `files`."""
     try:
         from distributed import get_worker
 
-        scratch = get_worker().local_directory
+        where = get_worker().local_directory
     except (ImportError, ValueError):
-        scratch = None
-    with tempfile.TemporaryDirectory(prefix="pressrun-task-", dir=scratch) as temporary:
+        where = None
+    with tempfile.TemporaryDirectory(prefix="pressrun-task-", dir=where) as temporary:
         root = Path(temporary)
-        for relative, data in files.items():
+        for relative, data in (files or {}).items():
             path = root / relative
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
-        project = Project(root)
-        from .load import load
+        yield Project(root)
 
+
+def run_task(
+    files: dict[str, bytes],
+    pub_id: str,
+    lang: str,
+    names: list[str],
+    edition: tuple[str, list[str]] | None = None,
+) -> list:
+    """On a worker: the outputs `names` of one publication and language, from its bundle.
+    For a release, `edition` is the version and the files of the bundle it is made from
+    (which its PDF/A files carry)."""
+    from .load import load
+    from .pipeline import make, prepare
+    from .release import released
+    from .typeset import Archival
+
+    with scratch(files) as project:
         pub = load(project, pub_id)
+        archival = None
+        if edition is not None:
+            version, sources = edition
+            pub = released(pub, version)
+            archival = Archival({name: files[name] for name in sources}, pub.edition.date)
         prepared = prepare(project, pub, lang, names)
-        made = [make(project, prepared, name, project.config.formats[name]) for name in names]
+        formats = project.config.formats
+        made = [make(project, prepared, name, formats[name], archival) for name in names]
         return [prepared.warnings, made]
 
 
@@ -161,34 +175,45 @@ def check_workers(client, css: str, allow_mismatch: bool) -> list[Diagnostic]:
     return found
 
 
-def run_on_cluster(client, project: Project, publications: dict, tasks: list) -> Iterator:
-    """Each task's outputs as they come back: (task, warnings, made). Each publication is
-    sent once; a task whose worker dies runs again elsewhere (Dask's scheduler); the tasks
-    are cancelled if the build stops."""
+@contextmanager
+def session(address: str, css: str, allow_mismatch: bool, warn) -> Iterator:
+    """A client of the cluster at `address` whose workers have been checked against this
+    machine (for the fonts of `css`); closed at the end."""
+    client = connect(address)
+    try:
+        for diagnostic in check_workers(client, css, allow_mismatch):
+            warn(diagnostic)
+        yield client
+    finally:
+        client.close()
+
+
+def share(client, files: dict[str, bytes]):
+    """`files` sent to the cluster once, for every task that needs them. Kept on COPIES
+    workers: scattered data cannot be made again, so a worker that dies must not take the
+    only copy with it (every worker would cost the network a copy each)."""
+    future = client.scatter(files, hash=False)
+    client.replicate([future], n=COPIES)
+    return future
+
+
+def results(client, calls: list[tuple[str, Callable, tuple]]) -> Iterator[tuple[int, object]]:
+    """Each call's result as it comes back: (its index, its result); an error raised on a
+    worker is raised here. A call whose worker dies runs again elsewhere (Dask's scheduler);
+    the calls still running are cancelled if the caller stops."""
     from distributed import as_completed
 
-    bundles = {}
-    for pub_id in dict.fromkeys(task.pub_id for task in tasks):
-        # On three workers: scattered data cannot be made again, so a worker that dies must
-        # not take the only copy with it (every worker would cost the network a copy each).
-        data = bundle(project, publications[pub_id])
-        bundles[pub_id] = client.scatter(data, hash=False)
-        client.replicate([bundles[pub_id]], n=COPIES)
     futures = {
         client.submit(
-            run_task,
-            bundles[task.pub_id],
-            task.pub_id,
-            task.lang,
-            list(task.digests),
+            function,
+            *args,
             pure=False,
-            key=f"pressrun-{task.pub_id}-{task.lang}-{uuid.uuid4().hex[:12]}",  # per build
-        ): task
-        for task in tasks
+            key=f"pressrun-{label}-{uuid.uuid4().hex[:12]}",  # unique to this build
+        ): n
+        for n, (label, function, args) in enumerate(calls)
     }
     try:
         for future in as_completed(futures, loop=client.loop):
-            warnings, made = future.result()
-            yield futures[future], warnings, made
+            yield futures[future], future.result()
     finally:
         client.cancel(list(futures))

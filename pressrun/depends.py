@@ -2,8 +2,8 @@
 
 The digest of output/<pub>/<lang>/<format> covers the files the publication uses (but not the
 other languages' text), the CSL style, every template, the format's stylesheets, the fonts those
-stylesheets name (as fontconfig resolves them), and the versions of the tools. It is kept
-beside the output in .<format>.digest, written after the output itself.
+stylesheets name (as fontconfig resolves them, by content), and the versions of the tools. It
+is kept beside the output in .<format>.digest, written after the output itself.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from pathlib import Path
 
 from . import __version__
 from .formats import Format
+from .kept import Kept
 from .model import Publication
 from .output import write_atomic
 from .project import Project
@@ -62,13 +63,23 @@ def font_path(family: str) -> Path | None:
     return Path(found) if found and Path(found).is_file() else None
 
 
-def font_file(family: str) -> str:
-    """The file fontconfig picks for a family, with its size and time: a changed font rebuilds."""
+FONT_DIGESTS = Kept("fonts", "1")  # by path, size and time: a no-op build reads no font
+
+
+def font_file(family: str, cache: Path | None = None) -> str:
+    """The file fontconfig picks for a family, as its name and the SHA-256 of its content: a
+    changed font rebuilds, and two machines agree when their fonts do (the cluster's check).
+    The digest is kept in `cache` (output/.cache) by the file's path, size and time."""
     path = font_path(family)
     if path is None:
-        return ""
+        return "not found"
     stat = path.stat()
-    return f"{path}:{stat.st_size}:{stat.st_mtime_ns}"
+    key = FONT_DIGESTS.key(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}".encode())
+    found = FONT_DIGESTS.get(key, cache)
+    if not isinstance(found, str):
+        found = hashlib.sha256(path.read_bytes()).hexdigest()
+        FONT_DIGESTS.put(key, found, cache)
+    return f"{path.name} {found[:16]}"
 
 
 def families(css: str) -> list[str]:
@@ -81,8 +92,9 @@ def families(css: str) -> list[str]:
     return sorted(named - {"serif", "sans-serif", "monospace", "inherit", "initial"})
 
 
-def fonts(css: str) -> list[str]:
-    return [font_file(family) for family in families(css)]
+def fonts(css: str, cache: Path | None = None) -> dict[str, str]:
+    """Each font family the stylesheets name, and its file (`font_file`)."""
+    return {family: font_file(family, cache) for family in families(css)}
 
 
 def digest(project: Project, pub: Publication, lang: str, fmt: Format, csl: Path) -> str:
@@ -109,7 +121,8 @@ def digest(project: Project, pub: Publication, lang: str, fmt: Format, csl: Path
         for name in fmt.stylesheets + fmt.screen_stylesheets
     )
     add("css", css.encode("utf-8"))
-    add("fonts", "\n".join(fonts(css)).encode("utf-8"))
+    found = fonts(css, project.output / ".cache")
+    add("fonts", "\n".join(f"{family}: {file}" for family, file in found.items()).encode())
     add("tools", tools().encode("utf-8"))
     return hasher.hexdigest()
 

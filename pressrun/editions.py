@@ -388,9 +388,9 @@ def _rebuild_within_limits(project: Project, pub_id: str, version: str, folder: 
 def _limited() -> None:
     import resource
 
-    from .pipeline import _die_with_parent
+    from .pipeline import die_with_parent
 
-    _die_with_parent(os.getppid())
+    die_with_parent(os.getppid())
     resource.setrlimit(resource.RLIMIT_CPU, (REPRODUCE_CPU_SECONDS, REPRODUCE_CPU_SECONDS))
     resource.setrlimit(resource.RLIMIT_AS, (REPRODUCE_MEMORY_BYTES, REPRODUCE_MEMORY_BYTES))
 

@@ -170,21 +170,28 @@ def _write(project: Project, task: Task, made: Made, report: Report) -> None:
 
 def _build_on_cluster(project, publications, tasks, report, address, allow_mismatch) -> list:
     """The tasks on the Dask cluster at `address`; their files written here as they return."""
-    from .cluster import check_workers, connect, css_of, run_on_cluster
+    from .cluster import bundle, css_of, results, run_task, session, share
 
     built = []
-    client = connect(address)
-    try:
-        for diagnostic in check_workers(client, css_of(project), allow_mismatch):
-            report.warn(diagnostic)
-        for task, warnings, made in run_on_cluster(client, project, publications, tasks):
+    with session(address, css_of(project), allow_mismatch, report.warn) as client:
+        bundles = {
+            pub_id: share(client, bundle(project, publications[pub_id]))
+            for pub_id in dict.fromkeys(task.pub_id for task in tasks)
+        }
+        calls = [
+            (
+                f"{t.pub_id}-{t.lang}",
+                run_task,
+                (bundles[t.pub_id], t.pub_id, t.lang, list(t.digests)),
+            )
+            for t in tasks
+        ]
+        for n, (warnings, made) in results(client, calls):
             for diagnostic in warnings:
                 report.warn(diagnostic)
             for one in made:
-                _write(project, task, one, report)
+                _write(project, tasks[n], one, report)
                 built.append(one)
-    finally:
-        client.close()
     return built
 
 
@@ -395,7 +402,7 @@ def _run(
         with ProcessPoolExecutor(
             max_workers=workers,
             mp_context=context,
-            initializer=_die_with_parent,
+            initializer=die_with_parent,
             initargs=(os.getpid(),),
         ) as pool:
             futures = {pool.submit(_make_shared, n, name): n for n, name in work}
@@ -409,7 +416,7 @@ def _run(
         _SHARED.clear()
 
 
-def _die_with_parent(parent: int) -> None:
+def die_with_parent(parent: int) -> None:
     """A worker ends when its build is killed, instead of waiting for work forever."""
     try:
         libc = ctypes.CDLL(None, use_errno=True)

@@ -74,6 +74,37 @@ def digest(files: dict[str, bytes]) -> str:
     return hashlib.sha256(checksum_lines(files)).hexdigest()
 
 
+def released(pub: Publication, version: str) -> Publication:
+    """`pub` as its edition `version`, dated from its changelog entry."""
+    date = pub.edition.release_date(version)
+    return dataclasses.replace(
+        pub, edition=dataclasses.replace(pub.edition, version=version, date=date)
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class Planned:
+    """An edition to release: its publication (as that version), folder and sources."""
+
+    pub: Publication
+    folder: Path
+    made_from: dict[str, bytes]
+
+    def outputs(self, formats: dict) -> list[tuple[str, list[str]]]:
+        """Each language (and parallel pair) with its formats, in the edition's order."""
+        return [
+            (
+                lang,
+                [
+                    name
+                    for name in self.pub.formats
+                    if formats[name].pair == (lang in self.pub.pairs)
+                ],
+            )
+            for lang in self.pub.languages + list(self.pub.pairs)
+        ]
+
+
 def release(
     project: Project,
     pub_id: str,
@@ -84,7 +115,72 @@ def release(
 ) -> Path:
     """Build and freeze one edition; refuse if that version was released before. With `key`,
     CHECKSUMS.sha256 is signed (CHECKSUMS.sha256.sig)."""
-    [pub] = check(project, [pub_id])
+    return release_all(project, [pub_id], version, into, warn, key)[0]
+
+
+def release_all(
+    project: Project,
+    pub_ids: list[str],
+    version: str | None = None,
+    into: Path | None = None,
+    warn: Callable[[Diagnostic], None] = lambda diagnostic: None,
+    key: Path | None = None,
+    cluster: str | None = None,
+    allow_mismatch: bool = False,
+) -> list[Path]:
+    """Build and freeze an edition of each publication (here, or on the Dask cluster at
+    `cluster`). Every edition is checked, built and validated before any is written; each is
+    then written whole."""
+    if version is not None and len(pub_ids) > 1:
+        raise usage(
+            "--version names one publication's edition",
+            "bad-version",
+            "release several publications at the versions in their publication.yaml",
+        )
+    root = into or editions_root(project)
+    planned = [plan(project, pub, version, root, warn) for pub in check(project, pub_ids)]
+    formats = project.config.formats
+    if cluster:
+        outputs = _on_cluster(project, planned, cluster, allow_mismatch, warn)
+    else:
+        outputs = {
+            (p.pub.id, lang): list(
+                produce(
+                    project,
+                    p.pub,
+                    lang,
+                    names,
+                    formats,
+                    warn,
+                    Archival(p.made_from, p.pub.edition.date),
+                )
+            )
+            for p in planned
+            for lang, names in p.outputs(formats)
+        }
+    editions = []
+    for p in planned:
+        files: dict[str, bytes] = {}
+        for lang, _ in p.outputs(formats):
+            for made in outputs[p.pub.id, lang]:
+                files.update(made.files)
+                for diagnostic in made.warnings:
+                    warn(diagnostic)
+        editions.append((p.folder, sealed(p, files, key)))
+    with exclusive(root.parent):  # the lock builds take: no build cleans up our folder
+        for folder, files in editions:
+            _write_folder(folder, files)
+    return [folder for folder, _ in editions]
+
+
+def plan(
+    project: Project,
+    pub: Publication,
+    version: str | None,
+    root: Path,
+    warn: Callable[[Diagnostic], None],
+) -> Planned:
+    """What an edition of `pub` is made from, once it is known that it may be released."""
     version = version or pub.edition.version
     if not VERSION.fullmatch(version):
         raise usage(
@@ -101,7 +197,6 @@ def release(
             f"add '- version: {version}' with its date and changes at the top of changelog: "
             "the colophon and the editions index print them",
         )
-    root = into or editions_root(project)
     folder = root / pub.id / version
     if folder.exists():
         raise fail(
@@ -123,29 +218,43 @@ def release(
         )
     for diagnostic in pub.warnings:
         warn(diagnostic)
-    date = pub.edition.release_date(version)
-    pub = dataclasses.replace(
-        pub, edition=dataclasses.replace(pub.edition, version=version, date=date)
-    )
-    made_from = sources(project, pub)
-    archival = Archival(made_from, date)
-    files: dict[str, bytes] = {}
-    for lang in pub.languages + list(pub.pairs):
-        names = [name for name in pub.formats if formats[name].pair == (lang in pub.pairs)]
-        for made in produce(project, pub, lang, names, formats, warn, archival):
-            files.update(made.files)
-            for diagnostic in made.warnings:
+    pub = released(pub, version)
+    return Planned(pub, folder, sources(project, pub))
+
+
+def _on_cluster(project, planned, address, allow_mismatch, warn) -> dict:
+    """Each publication's outputs made on the cluster at `address`, from its sources."""
+    from .cluster import css_of, kept, results, run_task, session, share
+
+    formats = project.config.formats
+    outputs = {}
+    with session(address, css_of(project), allow_mismatch, warn) as client:
+        calls, keys = [], []
+        for p in planned:
+            files = share(client, p.made_from | kept(project))
+            edition = (p.pub.edition.version, list(p.made_from))
+            for lang, names in p.outputs(formats):
+                calls.append(
+                    (f"{p.pub.id}-{lang}", run_task, (files, p.pub.id, lang, names, edition))
+                )
+                keys.append((p.pub.id, lang))
+        for n, (warnings, made) in results(client, calls):
+            for diagnostic in warnings:
                 warn(diagnostic)
-    _validate_pdfa(files, pub)
-    files[MANIFEST] = manifest(pub, files, made_from)
+            outputs[keys[n]] = made
+    return outputs
+
+
+def sealed(planned: Planned, files: dict[str, bytes], key: Path | None) -> dict[str, bytes]:
+    """An edition's files, validated, with its manifest, checksums and signature."""
+    _validate_pdfa(files, planned.pub)
+    files[MANIFEST] = manifest(planned.pub, files, planned.made_from)
     files[CHECKSUMS] = checksum_lines(files)
     if key is not None:
         from .signing import sign
 
         files[SIGNATURE] = sign(files[CHECKSUMS], key)
-    with exclusive(root.parent):  # the lock builds take: no build cleans up our folder
-        _write_folder(folder, files)
-    return folder
+    return files
 
 
 def manifest(pub: Publication, files: dict[str, bytes], made_from: dict[str, bytes]) -> bytes:

@@ -70,6 +70,24 @@ def mini_built(tmp_path_factory) -> Project:
     return project
 
 
+@pytest.fixture(scope="session")
+def released(tmp_path_factory) -> tuple[Project, Path]:
+    """The sample released (edition 1.0.0): its project and its edition's folder."""
+    project = copy_project(tmp_path_factory.mktemp("release"))
+    result = run_cli(project, "release", SAMPLE)
+    assert result.exit_code == 0, result.output
+    return project, project.output / "editions" / SAMPLE / "1.0.0"
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file under `folder`, by its path there."""
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
 @pytest.fixture
 def project(tmp_path) -> Project:
     """A fresh, writable copy of the project with the sample publication."""

@@ -5,7 +5,9 @@ scheduler answers is an error within ten seconds."""
 
 from __future__ import annotations
 
+import csv
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -14,9 +16,21 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SAMPLE, build_py, copy_project, run_cli
+from conftest import (
+    HERE_DATA,
+    ROOT,
+    SAMPLE,
+    WORKSHEET,
+    build_py,
+    copy_project,
+    mini_project,
+    run_cli,
+    snapshot,
+)
+from pdf import page_texts
 
 from pressrun.pipeline import build
+from pressrun.project import Project
 
 distributed = pytest.importorskip("distributed")
 
@@ -195,3 +209,55 @@ def test_a_killed_client_leaves_no_task_behind(local_cluster, tmp_path):
     finally:
         process.kill()
         watcher.close()
+
+
+def test_a_release_of_two_publications_on_the_cluster_is_the_local_release(
+    released, local_cluster, tmp_path
+):
+    project = copy_project(tmp_path / "project")
+    shutil.copytree(HERE_DATA / "mini", project.content / "mini")
+    result = run_cli(
+        project, "release", SAMPLE, "mini", "--cluster", local_cluster.scheduler_address
+    )
+    assert result.exit_code == 0, result.output
+    editions = project.output / "editions"
+    _, sample_edition = released  # released here, with no cluster
+    assert snapshot(editions / SAMPLE / "1.0.0") == snapshot(sample_edition)
+    here = mini_project(tmp_path / "here")
+    assert run_cli(here, "release", "mini").exit_code == 0
+    mini = snapshot(editions / "mini" / "1.0.0")
+    assert "en/handout.pdf" in mini
+    assert mini == snapshot(here.output / "editions" / "mini" / "1.0.0")
+
+
+def test_a_class_set_on_the_cluster_is_the_local_one(worksheet, local_cluster, tmp_path):
+    """The names are typeset in documents of a few names each, on the workers; the class set
+    has the local bytes, each student's name on their own pages, in the roster's order."""
+    from pressrun import classset
+
+    project = Project(shutil.copytree(worksheet.root, tmp_path / "project", symlinks=True))
+    roster = HERE_DATA / "rosters" / "class-10b.csv"
+    targets = {}
+    for where in ("here", "cluster"):
+        targets[where] = tmp_path / f"{where}.pdf"
+        classset.NAMES_PER_DOCUMENT, before = 7, classset.NAMES_PER_DOCUMENT
+        try:
+            args = ["--cluster", local_cluster.scheduler_address] if where == "cluster" else []
+            result = run_cli(
+                project,
+                "class-set",
+                WORKSHEET,
+                "--roster",
+                str(roster),
+                "-o",
+                str(targets[where]),
+                *args,
+            )
+        finally:
+            classset.NAMES_PER_DOCUMENT = before
+        assert result.exit_code == 0, result.output
+        assert "30 copies, 120 pages" in result.output
+    assert targets["cluster"].read_bytes() == targets["here"].read_bytes()
+    expected = [row["name"] for row in csv.DictReader(roster.open(encoding="utf-8"))]
+    pages = page_texts(targets["cluster"])
+    assert [page.split("·")[0].strip() for page in pages[::4]] == expected

@@ -10,7 +10,7 @@ from pathlib import Path
 import pikepdf
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT, SAMPLE, build_py, copy_project, rehash
+from conftest import ROOT, SAMPLE, build_py, copy_project, mini_project, rehash, snapshot
 from pdf import info, run
 from pikepdf.pdfa import validate_written
 
@@ -31,20 +31,6 @@ def cli(project, *args):
     return CliRunner().invoke(
         cli_module.cli, ["--project", str(project.root), *args], catch_exceptions=False
     )
-
-
-@pytest.fixture(scope="module")
-def released(tmp_path_factory):
-    project = copy_project(tmp_path_factory.mktemp("release"))
-    result = cli(project, "release", SAMPLE)
-    assert result.exit_code == 0, result.output
-    return project, project.output / "editions" / SAMPLE / VERSION
-
-
-def snapshot(folder: Path) -> dict[str, bytes]:
-    return {
-        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
-    }
 
 
 def test_edition_holds_every_language_and_format(released):
@@ -242,3 +228,45 @@ def test_a_version_without_its_changelog_entry_is_refused(tmp_path):
     assert result.exit_code == 1
     assert "error: edition 0.2.0 has no entry in the changelog, which lists 1.0.0" in result.output
     assert not (project.output / "editions" / SAMPLE / "0.2.0").exists()
+
+
+def two_minis(target: Path):
+    """A project with two small publications, mini and mini-two."""
+    project = mini_project(target)
+    second = project.content / "mini-two"
+    shutil.copytree(project.content / "mini", second)
+    meta = second / "publication.yaml"
+    meta.write_text(meta.read_text().replace("id: mini", "id: mini-two"))
+    return project
+
+
+def test_a_release_of_several_publications_writes_each_edition(tmp_path):
+    project = two_minis(tmp_path / "project")
+    result = cli(project, "release", "mini", "mini-two")
+    assert result.exit_code == 0, result.output
+    assert "released output/editions/mini/1.0.0: " in result.output
+    assert "released output/editions/mini-two/1.0.0: " in result.output
+    assert "2 edition(s) in " in result.output
+    for pub in ("mini", "mini-two"):
+        edition = project.output / "editions" / pub / "1.0.0"
+        assert (edition / "en" / "handout.pdf").is_file()
+        assert json.loads((edition / "manifest.json").read_text())["publication"] == pub
+    assert cli(project, "verify").exit_code == 0
+
+
+def test_one_edition_that_exists_refuses_the_others_before_anything_is_built(tmp_path):
+    project = two_minis(tmp_path / "project")
+    assert cli(project, "release", "mini-two").exit_code == 0
+    before = snapshot(project.output / "editions")
+    result = cli(project, "release", "mini", "mini-two")
+    assert result.exit_code == 1
+    assert "error: edition 1.0.0 of mini-two exists already" in result.output
+    assert snapshot(project.output / "editions") == before  # mini was not released either
+
+
+def test_one_version_for_several_publications_is_a_usage_error(tmp_path):
+    project = two_minis(tmp_path / "project")
+    result = cli(project, "release", "mini", "mini-two", "--version", "2.0.0")
+    assert result.exit_code == 2
+    assert "--version names one publication's edition" in result.output
+    assert not (project.output / "editions").exists()
