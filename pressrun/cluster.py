@@ -27,7 +27,6 @@ from .project import Project
 
 CONNECT_SECONDS = 10  # an unreachable scheduler is an error after this long
 COPIES = 3  # workers that hold each publication's bundle
-CACHES = ("references", "citations")  # output/.cache/<kind>: what pandoc read, by digest
 
 
 def fingerprint(css: str) -> dict[str, str]:
@@ -57,16 +56,16 @@ def bundle(project: Project, pub: Publication) -> dict[str, bytes]:
                 files[path.relative_to(project.root).as_posix()] = path.read_bytes()
     for path in pub.files:
         files[path.relative_to(project.root).as_posix()] = path.read_bytes()
-    return files | kept(project)
+    return files | kept(project, pub)
 
 
-def kept(project: Project) -> dict[str, bytes]:
-    """What pandoc read here (references, citation keys), kept by the digest of what it read:
-    a worker then need not read it again (a kept file it cannot use is made again)."""
+def kept(project: Project, pub: Publication) -> dict[str, bytes]:
+    """What pandoc read here for `pub` (references, citation keys), kept by the digest of
+    what it read: a worker then need not read it again (one it cannot use is made again)."""
     files = {}
-    for kind in CACHES:
-        folder = project.output / ".cache" / kind
-        for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+    for name in pub.kept:
+        path = project.output / ".cache" / name
+        if path.is_file():
             files[path.relative_to(project.root).as_posix()] = path.read_bytes()
     return files
 

@@ -16,6 +16,7 @@ from . import images, markdown, worksheet
 from .citations import citation_keys, markdown_sources
 from .citations import cited as pandoc_cited
 from .diagnostics import Diagnostic, Location, PressrunError, did_you_mean, shortened
+from .kept import recorded
 from .markdown import link_allowed, text_images
 from .model import (
     BLOCKS,
@@ -50,8 +51,10 @@ SCOPES = ("publication", "library")  # references-scope: the first is the defaul
 
 def load(project: Project, pub_id: str) -> Publication:
     """Read and validate one publication; raise PressrunError listing every error found."""
-    with images.remembered_in(project.output / ".cache" / "images"):
-        return _load(project, pub_id)
+    with images.remembered_in(project.output / ".cache" / "images"), recorded() as used:
+        pub = _load(project, pub_id)
+    pub.kept = sorted(set(used))
+    return pub
 
 
 def _load(project: Project, pub_id: str) -> Publication:

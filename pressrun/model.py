@@ -958,6 +958,8 @@ class Publication:
     web_url: dict[str, str] = field(default_factory=dict)  # language (or "*") -> web edition
     # The parallel editions: pairs of languages, the left (verso) one first.
     parallel: list[tuple[str, str]] = field(default_factory=list)
+    # What pandoc read for it, kept in output/.cache (<kind>/<digest>.json): see kept.py.
+    kept: list[str] = field(default_factory=list)
 
     def course_in(self, lang: str) -> str:
         return self.course.get(lang) or self.course.get("*", "")

@@ -138,7 +138,8 @@ def release_all(
             "release several publications at the versions in their publication.yaml",
         )
     root = into or editions_root(project)
-    planned = [plan(project, pub, version, root, warn) for pub in check(project, pub_ids)]
+    pubs = check(project, list(dict.fromkeys(pub_ids)))  # a publication named twice is one
+    planned = [plan(project, pub, version, root, warn) for pub in pubs]
     formats = project.config.formats
     if cluster:
         outputs = _on_cluster(project, planned, cluster, allow_mismatch, warn)
@@ -231,7 +232,7 @@ def _on_cluster(project, planned, address, allow_mismatch, warn) -> dict:
     with session(address, css_of(project), allow_mismatch, warn) as client:
         calls, keys = [], []
         for p in planned:
-            files = share(client, p.made_from | kept(project))
+            files = share(client, p.made_from | kept(project, p.pub))
             edition = (p.pub.edition.version, list(p.made_from))
             for lang, names in p.outputs(formats):
                 calls.append(

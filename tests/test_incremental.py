@@ -3,8 +3,10 @@ touch, and worker processes give the same bytes as one process."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import time
 
 import pytest
 from click.testing import CliRunner
@@ -196,3 +198,37 @@ def test_files_the_publication_does_not_use_rebuild_nothing(built, tmp_path):
     report = Recorder()
     build(built, report=report, langs=["en"], formats=["handout"])
     assert report.todo == names(["en/handout"])
+
+
+def test_kept_results_go_by_last_use_and_size(tmp_path, monkeypatch):
+    """What pandoc read stays on disk while it is used: the entries used longest ago go
+    first once a kind's entries pass their size, never the newest few."""
+    from pressrun import kept
+
+    monkeypatch.setattr(kept, "KEEP", 2)
+    kind = kept.Kept("test", "1")
+    value = "x" * 990  # about 1,000 bytes of JSON each
+    for n in range(4):
+        kind.put(f"k{n}", value, tmp_path)
+        older = time.time() - 100 + n  # k0 oldest
+        os.utime(tmp_path / "test" / f"k{n}.json", (older, older))
+    kind.memory.clear()
+    with kept.recorded() as used:
+        assert kind.get("k0", tmp_path) == value  # k0 is used: now the newest
+    assert used == ["test/k0.json"]
+    monkeypatch.setattr(kept, "KEEP_BYTES", 3 * 1000)
+    kind.put("k4", value, tmp_path)
+    left = sorted(p.stem for p in (tmp_path / "test").glob("*.json"))
+    assert left == ["k0", "k3", "k4"]  # k1 and k2 went: used longest ago, past 3,000 bytes
+
+
+def test_a_publication_names_what_it_kept(sample):
+    """A cluster's worker gets what pandoc read for its publication, not the whole cache."""
+    from pressrun.cluster import bundle
+    from pressrun.load import load
+
+    pub = load(sample, SAMPLE)
+    kinds = sorted(name.split("/")[0] for name in pub.kept)
+    assert kinds == ["citations", "citations", "references"]  # en and es texts, one library
+    sent = sorted(name for name in bundle(sample, pub) if name.startswith("output/"))
+    assert sent == [f"output/.cache/{name}" for name in pub.kept]

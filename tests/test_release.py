@@ -242,7 +242,7 @@ def two_minis(target: Path):
 
 def test_a_release_of_several_publications_writes_each_edition(tmp_path):
     project = two_minis(tmp_path / "project")
-    result = cli(project, "release", "mini", "mini-two")
+    result = cli(project, "release", "mini", "mini-two", "mini")
     assert result.exit_code == 0, result.output
     assert "released output/editions/mini/1.0.0: " in result.output
     assert "released output/editions/mini-two/1.0.0: " in result.output
