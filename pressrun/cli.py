@@ -8,12 +8,14 @@ traceback.
 from __future__ import annotations
 
 import contextlib
+import re
 import shlex
 import sys
 import time
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
 from .diagnostics import PressrunError, UsageProblem, Warnings
 from .project import Project, find_project
@@ -86,11 +88,31 @@ JOBS = click.option(
     default=None,
     help="Worker processes (default: the number of cores).",
 )
+SCHEDULER = re.compile(r"(?:(?:tcp|tls|ws|wss)://)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(\d{1,5})")
+
+
+def scheduler_address(ctx, param, value: str | None) -> str | None:
+    """A Dask scheduler's address, tcp://HOST:PORT (or tls://, ws://, wss://; HOST:PORT)."""
+    if value is None or value == "":
+        return None
+    found = SCHEDULER.fullmatch(value.strip())
+    if not found or not 0 < int(found.group(2)) < 65536:
+        given = ctx.get_parameter_source(param.name) == ParameterSource.ENVIRONMENT
+        raise click.BadParameter(
+            f"{'PRESSRUN_CLUSTER=' if given else ''}{value!r} is not a Dask scheduler's "
+            "address: give tcp://HOST:PORT, as 'dask scheduler' prints it (tcp://10.0.0.5:8786)",
+            ctx,
+            param,
+        )
+    return value.strip()
+
+
 CLUSTER = click.option(
     "--cluster",
     envvar="PRESSRUN_CLUSTER",
     default=None,
     metavar="ADDRESS",
+    callback=scheduler_address,
     help="Build on the Dask cluster whose scheduler is at ADDRESS (tcp://host:8786).",
 )
 ALLOW_MISMATCH = click.option(

@@ -261,3 +261,15 @@ def test_a_class_set_on_the_cluster_is_the_local_one(worksheet, local_cluster, t
     expected = [row["name"] for row in csv.DictReader(roster.open(encoding="utf-8"))]
     pages = page_texts(targets["cluster"])
     assert [page.split("·")[0].strip() for page in pages[::4]] == expected
+
+
+@pytest.mark.parametrize("address", ["foo", "http://x:80", "tcp://:8786", "tcp://h:99999"])
+def test_a_malformed_address_is_a_usage_error(project, address, monkeypatch):
+    result = run_cli(project, "build", "--cluster", address)
+    assert result.exit_code == 2
+    assert f"{address!r} is not a Dask scheduler's address: give tcp://HOST:PORT" in result.output
+    monkeypatch.setenv("PRESSRUN_CLUSTER", address)
+    result = run_cli(project, "class-set", WORKSHEET, "--roster", __file__)
+    assert result.exit_code == 2
+    assert f"PRESSRUN_CLUSTER={address!r} is not a Dask" in result.output
+    assert not project.output.exists()
