@@ -191,7 +191,9 @@ def share(client, files: dict[str, bytes]):
     """`files` sent to the cluster once, for every task that needs them. Kept on COPIES
     workers: scattered data cannot be made again, so a worker that dies must not take the
     only copy with it (every worker would cost the network a copy each)."""
-    future = client.scatter(files, hash=False)
+    # As one object with a key of its own: a dict scattered as it is would be sent value by
+    # value, keyed by path, and two builds' "templates/base.html" would be one on the cluster.
+    [future] = client.scatter([files], hash=False)
     client.replicate([future], n=COPIES)
     return future
 

@@ -273,3 +273,21 @@ def test_a_malformed_address_is_a_usage_error(project, address, monkeypatch):
     assert result.exit_code == 2
     assert f"PRESSRUN_CLUSTER={address!r} is not a Dask" in result.output
     assert not project.output.exists()
+
+
+def test_another_clients_files_do_not_get_into_a_build(sample, local_cluster, tmp_path):
+    """Two builds on one cluster at once, of projects whose templates differ: each task gets
+    its own build's files (they are sent under keys of their own, not by their paths)."""
+    other = distributed.Client(local_cluster.scheduler_address, set_as_default=False)
+    try:
+        held = other.scatter(  # another project's files, as they would be sent by path
+            {"templates/handout.html": b"{{ 1/0 }}", "templates/base.html": b"{{ 1/0 }}"},
+            hash=False,
+        )
+        project = copy_project(tmp_path / "project")
+        build(project, None, ["en"], ["handout"], cluster=local_cluster.scheduler_address)
+        ours = files(project.output / SAMPLE)
+        assert ours["en/handout.pdf"] == files(sample.output / SAMPLE)["en/handout.pdf"]
+        del held
+    finally:
+        other.close()
