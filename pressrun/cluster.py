@@ -14,8 +14,11 @@ Dask is imported here only: a build without --cluster never loads it.
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import tempfile
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -75,21 +78,41 @@ def css_of(project: Project) -> str:
 
 
 @contextmanager
-def scratch(files: dict[str, bytes] | None = None) -> Iterator[Project]:
-    """On a worker: a project in an empty folder of the worker's own, holding `files`."""
+def scratch(files: dict[str, bytes]) -> Iterator[Project]:
+    """On a worker: a project holding only `files`, in a folder of the worker's own (one per
+    thread), emptied before and after each task but for output/.cache, whose entries are
+    known by the digest of what made them (what pandoc read, templates compiled by their
+    source): a task reuses what the ones before it made, and nothing else of theirs."""
+    from .render import environment
+
     try:
         from distributed import get_worker
 
-        where = get_worker().local_directory
-    except (ImportError, ValueError):
-        where = None
-    with tempfile.TemporaryDirectory(prefix="pressrun-task-", dir=where) as temporary:
-        root = Path(temporary)
-        for relative, data in (files or {}).items():
+        where = Path(get_worker().local_directory)
+    except (ImportError, ValueError):  # not on a worker
+        where = Path(tempfile.gettempdir())
+    root = where / f"pressrun-{os.getpid()}-{threading.get_ident()}"
+    _empty(root)
+    environment.cache_clear()  # templates are read again (compiled ones kept by source)
+    try:
+        for relative, data in files.items():
             path = root / relative
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
         yield Project(root)
+    finally:
+        _empty(root)
+
+
+def _empty(root: Path) -> None:
+    """Remove everything in `root` but output/.cache."""
+    for path in [*root.glob("*"), *root.glob("output/*")]:
+        if path.name == "output" or path == root / "output" / ".cache":
+            continue
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
 
 
 def run_task(

@@ -150,7 +150,6 @@ def _local(tag) -> str:
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
 
 
-@functools.cache
 def style_class(csl: Path) -> str:
     """The style's citation format: note, author-date, numeric, label or author."""
     root = _read(csl, csl.name)
@@ -254,20 +253,25 @@ def _parent(root: Element, display: str) -> Path | None:
     return parent
 
 
-@functools.cache
 def _read(path: Path, display: str) -> Element:
-    """A CSL file's XML without DTDs or entities (they can read other files), size capped."""
-    here = Location(display, 1, 1)
+    """A CSL file's XML without DTDs or entities (they can read other files), size capped;
+    parsed once for each content (a style edited while `watch` runs is read again)."""
     size = path.stat().st_size
     if size > MAX_STYLE_BYTES:
         raise fail(
-            here,
+            Location(display, 1, 1),
             f"CSL style file is {size:,} bytes, more than {MAX_STYLE_BYTES:,}",
             "file-too-big",
             "a CSL style is a few dozen kilobytes: check that this is the right file",
         )
+    return _parsed(path.read_bytes(), display)
+
+
+@functools.lru_cache(maxsize=32)
+def _parsed(data: bytes, display: str) -> Element:
+    here = Location(display, 1, 1)
     try:
-        root = fromstring(path.read_bytes(), forbid_dtd=True)
+        root = fromstring(data, forbid_dtd=True)
     except DefusedXmlException:
         raise fail(
             here,

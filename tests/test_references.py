@@ -168,3 +168,21 @@ def test_every_references_file_is_read_when_one_has_errors(tmp_path):
     with pytest.raises(PressrunError) as exc:
         check(project)
     assert "content/mini/a.json:1:" in str(exc.value) and "journal-article" in str(exc.value)
+
+
+def test_a_style_file_edited_meanwhile_is_read_again(tmp_path):
+    """`watch` and cluster workers run for hours: a style is known by its content, not its
+    path, so an edited .csl file is never formatted with as it was."""
+    from pressrun.csl import for_pandoc, style_class
+
+    path = tmp_path / "house.csl"
+    style = (
+        '<style xmlns="http://purl.org/net/xbiblio/csl" class="in-text" version="1.0">'
+        '<info><category citation-format="{kind}"/></info>'
+        "<citation><layout><text variable='title'/></layout></citation></style>"
+    )
+    path.write_text(style.format(kind="author-date"))
+    assert style_class(path) == "author-date"
+    path.write_text(style.format(kind="note"))
+    assert style_class(path) == "note"
+    assert b'citation-format="note"' in for_pandoc(path)
