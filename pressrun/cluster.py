@@ -20,7 +20,7 @@ import subprocess
 import tempfile
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -221,23 +221,26 @@ def share(client, files: dict[str, bytes]):
     return future
 
 
-def results(client, calls: list[tuple[str, Callable, tuple]]) -> Iterator[tuple[int, object]]:
+def results(client, calls: Iterable[tuple[str, Callable, tuple]]) -> Iterator[tuple[int, object]]:
     """Each call's result as it comes back: (its index, its result); an error raised on a
-    worker is raised here. A call whose worker dies runs again elsewhere (Dask's scheduler);
-    the calls still running are cancelled if the caller stops."""
+    worker is raised here. Each call is sent as soon as `calls` gives it (the workers start
+    while the next publications are still being sent). A call whose worker dies runs again
+    elsewhere (Dask's scheduler); the calls still running are cancelled if the caller stops."""
     from distributed import as_completed
 
-    futures = {
-        client.submit(
-            function,
-            *args,
-            pure=False,
-            key=f"pressrun-{label}-{uuid.uuid4().hex[:12]}",  # unique to this build
-        ): n
-        for n, (label, function, args) in enumerate(calls)
-    }
+    futures = {}
+    running = as_completed(loop=client.loop)
     try:
-        for future in as_completed(futures, loop=client.loop):
+        for n, (label, function, args) in enumerate(calls):
+            future = client.submit(
+                function,
+                *args,
+                pure=False,
+                key=f"pressrun-{label}-{uuid.uuid4().hex[:12]}",  # unique to this build
+            )
+            futures[future] = n
+            running.add(future)
+        for future in running:
             yield futures[future], future.result()
     finally:
         client.cancel(list(futures))

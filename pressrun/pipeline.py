@@ -174,19 +174,16 @@ def _build_on_cluster(project, publications, tasks, report, address, allow_misma
 
     built = []
     with session(address, css_of(project), allow_mismatch, report.warn) as client:
-        bundles = {
-            pub_id: share(client, bundle(project, publications[pub_id]))
-            for pub_id in dict.fromkeys(task.pub_id for task in tasks)
-        }
-        calls = [
-            (
-                f"{t.pub_id}-{t.lang}",
-                run_task,
-                (bundles[t.pub_id], t.pub_id, t.lang, list(t.digests)),
-            )
-            for t in tasks
-        ]
-        for n, (warnings, made) in results(client, calls):
+        bundles: dict[str, object] = {}
+
+        def calls() -> Iterator[tuple]:
+            for t in tasks:  # each publication sent once, before its first task
+                if t.pub_id not in bundles:
+                    bundles[t.pub_id] = share(client, bundle(project, publications[t.pub_id]))
+                label = f"{t.pub_id}-{t.lang}"
+                yield label, run_task, (bundles[t.pub_id], t.pub_id, t.lang, list(t.digests))
+
+        for n, (warnings, made) in results(client, calls()):
             for diagnostic in warnings:
                 report.warn(diagnostic)
             for one in made:

@@ -14,7 +14,7 @@ import json
 import os
 import re
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from .archive import CHECKSUMS, LOCK, MANIFEST, SIGNATURE, Manifest, checksum_lines, tool_lock
@@ -230,16 +230,17 @@ def _on_cluster(project, planned, address, allow_mismatch, warn) -> dict:
     formats = project.config.formats
     outputs = {}
     with session(address, css_of(project), allow_mismatch, warn) as client:
-        calls, keys = [], []
-        for p in planned:
-            files = share(client, p.made_from | kept(project, p.pub))
-            edition = (p.pub.edition.version, list(p.made_from))
-            for lang, names in p.outputs(formats):
-                calls.append(
-                    (f"{p.pub.id}-{lang}", run_task, (files, p.pub.id, lang, names, edition))
-                )
-                keys.append((p.pub.id, lang))
-        for n, (warnings, made) in results(client, calls):
+        keys = []
+
+        def calls() -> Iterator[tuple]:
+            for p in planned:  # each edition's sources sent once, before its first task
+                files = share(client, p.made_from | kept(project, p.pub))
+                edition = (p.pub.edition.version, list(p.made_from))
+                for lang, names in p.outputs(formats):
+                    keys.append((p.pub.id, lang))
+                    yield f"{p.pub.id}-{lang}", run_task, (files, p.pub.id, lang, names, edition)
+
+        for n, (warnings, made) in results(client, calls()):
             for diagnostic in warnings:
                 warn(diagnostic)
             outputs[keys[n]] = made
