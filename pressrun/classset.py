@@ -473,8 +473,8 @@ def make_class_set(
     if cluster:
         from .cluster import session
 
-        with session(cluster, documents[0], allow_mismatch, report.warn) as client:
-            names = typeset_all(documents, jobs, client)
+        with session(cluster, documents[0], allow_mismatch, report.warn) as running:
+            names = typeset_all(documents, jobs, running)
     else:
         names = typeset_all(documents, jobs)
     data = class_set(pub, fmt, copies, students, names)

@@ -13,20 +13,24 @@ Dask is imported here only: a build without --cluster never loads it.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
+import socket
 import subprocess
 import tempfile
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import CancelledError
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from .diagnostics import Diagnostic, PressrunError, fail
 from .model import Publication
-from .project import Project
+from .project import Project, climbs
 
 CONNECT_SECONDS = 10  # an unreachable scheduler is an error after this long
 COPIES = 3  # workers that hold each publication's bundle
@@ -96,6 +100,8 @@ def scratch(files: dict[str, bytes]) -> Iterator[Project]:
     environment.cache_clear()  # templates are read again (compiled ones kept by source)
     try:
         for relative, data in files.items():
+            if climbs(relative):  # the client sends none: never write outside the folder
+                raise fail(None, f"refused a file named '{relative}'", "cluster-bundle")
             path = root / relative
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
@@ -157,82 +163,138 @@ def connect(address: str):
         ) from None
     try:
         return Client(address, timeout=f"{CONNECT_SECONDS}s", set_as_default=False)
-    except (OSError, TimeoutError, ValueError) as exc:
+    except (OSError, TimeoutError, ValueError):
+        host = address.split("://")[-1].rsplit(":", 1)[0].strip("[]")
+        try:
+            socket.getaddrinfo(host, None)
+            why = f"no Dask scheduler answers at {address} within {CONNECT_SECONDS} s"
+        except OSError:
+            why = f"no machine is named '{host}' (in --cluster {address})"
         raise fail(
             None,
-            f"no Dask scheduler answers at {address} ({type(exc).__name__})",
+            why,
             "cluster-unreachable",
             "start one (dask scheduler) and its workers, or check the address and port",
         ) from None
 
 
-def check_workers(client, css: str, allow_mismatch: bool) -> list[Diagnostic]:
-    """Every worker's fingerprint against this machine's: an error naming each worker and
-    what differs (a warning with `allow_mismatch`)."""
+def differences(ours: dict[str, str], theirs: dict[str, str]) -> str:
+    """What differs between two fingerprints, shortly ("" if nothing)."""
+    found = [
+        f"{key}: {theirs.get(key, 'missing')} there, {value} here"
+        for key, value in sorted(ours.items())
+        if theirs.get(key) != value
+    ]
+    more = f" (and {len(found) - 3} more)" if len(found) > 3 else ""
+    return "; ".join(found[:3]) + more
+
+
+def mismatch(worker: str, differ: str, allowed: bool) -> Diagnostic:
+    return Diagnostic(
+        None,
+        f"worker {worker} differs from this machine: {differ}",
+        "cluster-mismatch",
+        "its outputs are built but not recorded as up to date: a build without "
+        "--allow-mismatch makes them again"
+        if allowed
+        else "set it up with the same 'make build' (same pressrun, tools and fonts), "
+        "or pass --allow-mismatch to build there anyway (the bytes may differ)",
+        severity="warning" if allowed else "error",
+    )
+
+
+def check_workers(client, css: str, allow_mismatch: bool) -> tuple[dict, list[Diagnostic]]:
+    """This machine's fingerprint, and every worker's against it: an error naming each
+    worker and what differs (a warning with `allow_mismatch`)."""
     ours = fingerprint(css)
     theirs = client.run(fingerprint, css)
     if not theirs:
         raise fail(None, "the cluster has no workers", "cluster-empty", "start dask workers")
-    found = []
-    for worker, their in sorted(theirs.items()):
-        differences = [
-            f"{key}: {their.get(key, 'missing')} there, {value} here"
-            for key, value in sorted(ours.items())
-            if their.get(key) != value
-        ]
-        if differences:
-            found.append(
-                Diagnostic(
-                    None,
-                    f"worker {worker} differs from this machine: {'; '.join(differences[:3])}"
-                    + (f" (and {len(differences) - 3} more)" if len(differences) > 3 else ""),
-                    "cluster-mismatch",
-                    "set it up with the same 'make build' (same pressrun, tools and fonts), "
-                    "or pass --allow-mismatch to build there anyway (the bytes may differ)",
-                    severity="warning" if allow_mismatch else "error",
-                )
-            )
+    found = [
+        mismatch(worker, differences(ours, their), allow_mismatch)
+        for worker, their in sorted(theirs.items())
+        if differences(ours, their)
+    ]
     if found and not allow_mismatch:
         raise PressrunError(found)
-    return found
+    return ours, found
+
+
+@dataclass
+class Session:
+    """A client of a cluster whose workers were checked, with this machine's fingerprint
+    (each task checks its worker again: a worker may join after the start); `mismatched`
+    if some worker differs and the build goes on (--allow-mismatch)."""
+
+    client: object
+    css: str
+    expected: dict[str, str] | None  # None: --allow-mismatch
+    mismatched: bool
+    next_workers: int = 0
 
 
 @contextmanager
-def session(address: str, css: str, allow_mismatch: bool, warn) -> Iterator:
+def session(address: str, css: str, allow_mismatch: bool, warn) -> Iterator[Session]:
     """A client of the cluster at `address` whose workers have been checked against this
     machine (for the fonts of `css`); closed at the end."""
     client = connect(address)
     try:
-        for diagnostic in check_workers(client, css, allow_mismatch):
+        ours, found = check_workers(client, css, allow_mismatch)
+        for diagnostic in found:
             warn(diagnostic)
-        yield client
+        yield Session(client, css, None if allow_mismatch else ours, bool(found) or allow_mismatch)
     finally:
         client.close()
 
 
-def share(client, files: dict[str, bytes]):
-    """`files` sent to the cluster once, for every task that needs them. Kept on COPIES
-    workers: scattered data cannot be made again, so a worker that dies must not take the
+def share(cluster: Session, files: dict[str, bytes]):
+    """`files` sent to the cluster once, for every task that needs them, to COPIES workers
+    at once: scattered data cannot be made again, so a worker that dies must not take the
     only copy with it (every worker would cost the network a copy each)."""
+    workers = sorted(cluster.client.scheduler_info()["workers"])
+    start = cluster.next_workers % max(len(workers), 1)
+    chosen = (workers[start:] + workers[:start])[:COPIES]
+    cluster.next_workers += 1
     # As one object with a key of its own: a dict scattered as it is would be sent value by
     # value, keyed by path, and two builds' "templates/base.html" would be one on the cluster.
-    [future] = client.scatter([files], hash=False)
-    client.replicate([future], n=COPIES)
+    [future] = cluster.client.scatter([files], hash=False, workers=chosen, broadcast=True)
     return future
 
 
-def results(client, calls: Iterable[tuple[str, Callable, tuple]]) -> Iterator[tuple[int, object]]:
+def checked(expected: dict[str, str] | None, css: str, function: Callable, *args):
+    """On a worker: `function(*args)`, if this worker's fingerprint is `expected`."""
+    if expected is not None:
+        differ = differences(expected, _fingerprint_here(css))
+        if differ:
+            from distributed import get_worker
+
+            raise PressrunError([mismatch(get_worker().address, differ, False)])
+    return function(*args)
+
+
+@functools.lru_cache(maxsize=4)
+def _fingerprint_here(css: str) -> dict[str, str]:
+    return fingerprint(css)
+
+
+def results(
+    cluster: Session, calls: Iterable[tuple[str, Callable, tuple]]
+) -> Iterator[tuple[int, object]]:
     """Each call's result as it comes back: (its index, its result); an error raised on a
     worker is raised here. Each call is sent as soon as `calls` gives it (the workers start
     while the next publications are still being sent). A call whose worker dies runs again
     elsewhere (Dask's scheduler); the calls still running are cancelled if the caller stops."""
     from distributed import as_completed
 
+    client = cluster.client
     futures = {}
     running = as_completed(loop=client.loop)
     try:
         for n, (label, function, args) in enumerate(calls):
             future = client.submit(
+                checked,
+                cluster.expected,
+                cluster.css,
                 function,
                 *args,
                 pure=False,
@@ -241,6 +303,16 @@ def results(client, calls: Iterable[tuple[str, Callable, tuple]]) -> Iterator[tu
             futures[future] = n
             running.add(future)
         for future in running:
-            yield futures[future], future.result()
+            try:
+                result = future.result()
+            except CancelledError:
+                raise fail(
+                    None,
+                    f"the cluster lost the files of task {future.key} (every worker that "
+                    "held them went away)",
+                    "cluster-lost",
+                    "run the build again: what was built is kept",
+                ) from None
+            yield futures[future], result
     finally:
         client.cancel(list(futures))

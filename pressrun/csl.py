@@ -23,7 +23,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
 from .diagnostics import Location, did_you_mean, fail, shortened
-from .project import inside
+from .project import climbs, inside
 
 if TYPE_CHECKING:
     from .model import Publication
@@ -162,7 +162,7 @@ def is_note_style(csl: Path) -> bool:
 
 
 def _custom(path: Path, display: str, name: str, folder: Path, where: Location) -> Path:
-    if not inside(path, folder):
+    if not inside(path, folder) or climbs(name):
         raise fail(
             where,
             f"CSL style file '{name}' is outside the publication folder",

@@ -40,7 +40,7 @@ from .model import (
     terms_in,
 )
 from .parallel import pairing
-from .project import ID_PATTERN, PAPERS, Project, inside
+from .project import ID_PATTERN, PAPERS, Project, climbs, inside
 from .references import FORMATS as REFERENCE_FORMATS
 from .references import Reference, duplicate_references, read_references
 from .worksheet import MAX_VERSIONS
@@ -617,7 +617,7 @@ def _cover(g: YamlFile, node, folder: Path) -> Cover | None:
 def file_inside(f: YamlFile, node, folder: Path, name: str, what: str) -> Path | None:
     """A file named in the content: it must exist inside the publication folder."""
     path = folder / name
-    if not inside(path, folder):
+    if not inside(path, folder) or climbs(name):
         f.error(
             node,
             f"{what} '{name}' is outside the publication folder",

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from .check import check_sources, check_templates
 from .csl import csl_file
-from .depends import digest, is_current, record
+from .depends import digest, is_current, record, record_path
 from .diagnostics import Diagnostic, did_you_mean, usage
 from .formats import Format
 from .model import Publication
@@ -152,17 +152,21 @@ def build(
     return built
 
 
-def _write(project: Project, task: Task, made: Made, report: Report) -> None:
-    """An output's files, each replaced whole, then the digest it was made from."""
+def _write(project: Project, task: Task, made: Made, report: Report, recorded=True) -> None:
+    """An output's files, each replaced whole, then the digest it was made from (unless not
+    `recorded`: made where the tools differ, it is made again by the next build)."""
     folder = project.output / made.pub_id
+    if not recorded:
+        record_path(folder / made.lang, made.format).unlink(missing_ok=True)
     for relative, data in made.files.items():
         write_atomic(folder / relative, data)
-    record(
-        folder / made.lang,
-        made.format,
-        task.digests[made.format],
-        {Path(f).name: len(data) for f, data in made.files.items()},
-    )
+    if recorded:
+        record(
+            folder / made.lang,
+            made.format,
+            task.digests[made.format],
+            {Path(f).name: len(data) for f, data in made.files.items()},
+        )
     report.finished(made)
     for diagnostic in made.warnings:
         report.warn(diagnostic)
@@ -173,21 +177,21 @@ def _build_on_cluster(project, publications, tasks, report, address, allow_misma
     from .cluster import bundle, css_of, results, run_task, session, share
 
     built = []
-    with session(address, css_of(project), allow_mismatch, report.warn) as client:
+    with session(address, css_of(project), allow_mismatch, report.warn) as running:
         bundles: dict[str, object] = {}
 
         def calls() -> Iterator[tuple]:
             for t in tasks:  # each publication sent once, before its first task
                 if t.pub_id not in bundles:
-                    bundles[t.pub_id] = share(client, bundle(project, publications[t.pub_id]))
+                    bundles[t.pub_id] = share(running, bundle(project, publications[t.pub_id]))
                 label = f"{t.pub_id}-{t.lang}"
                 yield label, run_task, (bundles[t.pub_id], t.pub_id, t.lang, list(t.digests))
 
-        for n, (warnings, made) in results(client, calls()):
+        for n, (warnings, made) in results(running, calls()):
             for diagnostic in warnings:
                 report.warn(diagnostic)
             for one in made:
-                _write(project, tasks[n], one, report)
+                _write(project, tasks[n], one, report, recorded=not running.mismatched)
                 built.append(one)
     return built
 

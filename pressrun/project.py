@@ -64,6 +64,12 @@ class Project:
         return sorted(p.stem for p in (self.templates / "labels").glob("*.yaml"))
 
 
+def climbs(name: str) -> bool:
+    """A name that goes up a folder ('..') or starts at the root: it may lead out of its
+    folder through a link, and an edition or a cluster's worker holds no such path."""
+    return name.startswith(("/", "\\")) or ".." in name.replace("\\", "/").split("/")
+
+
 def inside(path: Path, folder: Path) -> bool:
     """Whether `path` is in `folder` once every symlink is followed: the one rule for every
     file that content, an edition or a template names."""

@@ -131,6 +131,7 @@ def release_all(
     """Build and freeze an edition of each publication (here, or on the Dask cluster at
     `cluster`). Every edition is checked, built and validated before any is written; each is
     then written whole."""
+    pub_ids = list(dict.fromkeys(pub_ids))  # a publication named twice is one
     if version is not None and len(pub_ids) > 1:
         raise usage(
             "--version names one publication's edition",
@@ -138,7 +139,7 @@ def release_all(
             "release several publications at the versions in their publication.yaml",
         )
     root = into or editions_root(project)
-    pubs = check(project, list(dict.fromkeys(pub_ids)))  # a publication named twice is one
+    pubs = check(project, pub_ids)
     planned = [plan(project, pub, version, root, warn) for pub in pubs]
     formats = project.config.formats
     if cluster:
@@ -229,18 +230,18 @@ def _on_cluster(project, planned, address, allow_mismatch, warn) -> dict:
 
     formats = project.config.formats
     outputs = {}
-    with session(address, css_of(project), allow_mismatch, warn) as client:
+    with session(address, css_of(project), allow_mismatch, warn) as running:
         keys = []
 
         def calls() -> Iterator[tuple]:
             for p in planned:  # each edition's sources sent once, before its first task
-                files = share(client, p.made_from | kept(project, p.pub))
+                files = share(running, p.made_from | kept(project, p.pub))
                 edition = (p.pub.edition.version, list(p.made_from))
                 for lang, names in p.outputs(formats):
                     keys.append((p.pub.id, lang))
                     yield f"{p.pub.id}-{lang}", run_task, (files, p.pub.id, lang, names, edition)
 
-        for n, (warnings, made) in results(client, calls()):
+        for n, (warnings, made) in results(running, calls()):
             for diagnostic in warnings:
                 warn(diagnostic)
             outputs[keys[n]] = made

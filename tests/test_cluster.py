@@ -29,6 +29,7 @@ from conftest import (
 )
 from pdf import page_texts
 
+from pressrun.diagnostics import PressrunError
 from pressrun.pipeline import build
 from pressrun.project import Project
 
@@ -291,3 +292,35 @@ def test_another_clients_files_do_not_get_into_a_build(sample, local_cluster, tm
         del held
     finally:
         other.close()
+
+
+def test_a_worker_that_differs_is_refused_by_each_task(local_cluster):
+    """A worker may join after the check at the start: each task checks its worker again."""
+    from pressrun.cluster import Session, fingerprint, results
+
+    client = distributed.Client(local_cluster.scheduler_address, set_as_default=False)
+    try:
+        expected = {**fingerprint(""), "pandoc": "pandoc 0.0"}  # as if this machine differed
+        running = Session(client, "", expected, False)
+        with pytest.raises(PressrunError) as raised:
+            list(results(running, [("probe", len, ("abc",))]))
+        message = str(raised.value)
+        assert "error: worker tcp://127.0.0.1:" in message and "[cluster-mismatch]" in message
+        assert "pandoc: pandoc " in message and "there, pandoc 0.0 here" in message
+        assert dict(results(Session(client, "", None, True), [("probe", len, ("abc",))])) == {0: 3}
+    finally:
+        client.close()
+
+
+def test_a_file_named_through_dotdot_is_refused(tmp_path):
+    """A name with '..' may climb out through a link on one machine and not on another (a
+    worker holds no links): it is refused everywhere, before anything is sent."""
+    project = mini_project(tmp_path / "project")
+    meta = project.content / "mini" / "publication.yaml"
+    (project.content / "mini" / "deep").mkdir()
+    meta.write_text(meta.read_text() + "references: deep/../references.yaml\n")
+    result = run_cli(project, "check")
+    assert result.exit_code == 1
+    assert "references file 'deep/../references.yaml' is outside the publication folder" in (
+        result.output
+    )
