@@ -191,12 +191,13 @@ def read_roster(path: Path, shown: str, versions: int) -> list[Student]:
 
 
 STAMP_COLUMNS = 70  # what the stamp holds, in columns (a CJK character takes two)
+SEPARATOR = " · "
 
 
 def stamp_text(student: Student, version_label: str) -> str:
     """ "Name · class · Version A": a long name is shortened, so the class and version show."""
     rest = [student.group] + ([f"{version_label} {student.version}"] if student.version else [])
-    tail = "".join(f" · {part}" for part in rest if part)
+    tail = "".join(f"{SEPARATOR}{part}" for part in rest if part)
     room = STAMP_COLUMNS - _columns(tail)
     name, used = "", 0
     for char in student.name:
@@ -236,8 +237,15 @@ NAMES_PER_DOCUMENT = 250  # names typeset together: the documents are laid out i
 
 
 def name_documents(students: list[Student], version_label: str, lang: str, date: str) -> list[str]:
-    """The documents of the students' names, NAMES_PER_DOCUMENT each."""
-    texts = [stamp_text(student, version_label) for student in students]
+    """The documents of the students' names, NAMES_PER_DOCUMENT each. Each part of a stamp
+    is isolated (FSI … PDI): a name in Arabic or Hebrew keeps its place before the class,
+    instead of taking the class's digits into its own direction."""
+    texts = [
+        SEPARATOR.join(
+            f"\u2068{part}\u2069" for part in stamp_text(s, version_label).split(SEPARATOR)
+        )
+        for s in students
+    ]
     return [
         names_document(texts[start : start + NAMES_PER_DOCUMENT], lang, date)
         for start in range(0, len(texts), NAMES_PER_DOCUMENT)

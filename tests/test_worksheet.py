@@ -509,3 +509,16 @@ def test_an_exercise_without_an_answer_keeps_its_room_in_the_teachers_copy(tmp_p
     html = out(project, "en", "teacher-A.html").read_text()
     name = html.index("Name one people")
     assert html.index('class="answer-lines"', name) < html.index('class="exercise"', name)
+
+
+def test_a_right_to_left_name_keeps_the_class_after_it(worksheet, tmp_path):
+    """An Arabic or Hebrew name would take the class's digits into its own direction
+    ("10 · لينا A"): each part of the stamp is isolated."""
+    from pressrun.classset import make_class_set
+
+    roster = tmp_path / "rtl.csv"
+    roster.write_text("name,class\nلينا العربية,10A\nשרה כהן,11B\n", encoding="utf-8")
+    made = make_class_set(worksheet, WORKSHEET, roster, "handout", "en", tmp_path / "rtl.pdf")
+    stamps = [page.strip().splitlines()[0] for page in page_texts(made.path)[::4]]
+    assert "10A · Version A" in stamps[0] and "لينا العربية" in stamps[0]
+    assert "11B · Version B" in stamps[1] and "שרה כהן" in stamps[1]
