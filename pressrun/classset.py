@@ -13,12 +13,10 @@ from __future__ import annotations
 import csv
 import html
 import io
-import multiprocessing
 import os
 import re
 import tempfile
 import unicodedata
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -273,14 +271,9 @@ def typeset_all(documents: list[str], jobs: int | None, cluster=None) -> list[by
     workers = min(jobs or os.cpu_count() or 1, len(documents))
     if workers <= 1:
         return [typeset_names(document) for document in documents]
-    from .pipeline import die_with_parent
+    from .pipeline import worker_pool
 
-    with ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=multiprocessing.get_context("fork"),
-        initializer=die_with_parent,
-        initargs=(os.getpid(),),
-    ) as pool:
+    with worker_pool(workers) as pool:
         return list(pool.map(typeset_names, documents))
 
 

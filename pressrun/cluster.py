@@ -211,9 +211,9 @@ def check_workers(client, css: str, allow_mismatch: bool) -> tuple[dict, list[Di
     if not theirs:
         raise fail(None, "the cluster has no workers", "cluster-empty", "start dask workers")
     found = [
-        mismatch(worker, differences(ours, their), allow_mismatch)
+        mismatch(worker, differ, allow_mismatch)
         for worker, their in sorted(theirs.items())
-        if differences(ours, their)
+        if (differ := differences(ours, their))
     ]
     if found and not allow_mismatch:
         raise PressrunError(found)
@@ -223,13 +223,12 @@ def check_workers(client, css: str, allow_mismatch: bool) -> tuple[dict, list[Di
 @dataclass
 class Session:
     """A client of a cluster whose workers were checked, with this machine's fingerprint
-    (each task checks its worker again: a worker may join after the start); `mismatched`
-    if some worker differs and the build goes on (--allow-mismatch)."""
+    (each task checks its worker again: a worker may join after the start), or None with
+    --allow-mismatch (what is built then is not recorded as up to date)."""
 
     client: object
     css: str
-    expected: dict[str, str] | None  # None: --allow-mismatch
-    mismatched: bool
+    expected: dict[str, str] | None
     next_workers: int = 0
 
 
@@ -242,7 +241,7 @@ def session(address: str, css: str, allow_mismatch: bool, warn) -> Iterator[Sess
         ours, found = check_workers(client, css, allow_mismatch)
         for diagnostic in found:
             warn(diagnostic)
-        yield Session(client, css, None if allow_mismatch else ours, bool(found) or allow_mismatch)
+        yield Session(client, css, None if allow_mismatch else ours)
     finally:
         client.close()
 

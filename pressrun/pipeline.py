@@ -191,7 +191,7 @@ def _build_on_cluster(project, publications, tasks, report, address, allow_misma
             for diagnostic in warnings:
                 report.warn(diagnostic)
             for one in made:
-                _write(project, tasks[n], one, report, recorded=not running.mismatched)
+                _write(project, tasks[n], one, report, recorded=running.expected is not None)
                 built.append(one)
     return built
 
@@ -399,13 +399,7 @@ def _run(
     # every page of them (copy-on-write) and spend its time on them.
     gc.freeze()
     try:
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=context,
-            initializer=die_with_parent,
-            initargs=(os.getpid(),),
-        ) as pool:
+        with worker_pool(workers) as pool:
             futures = {pool.submit(_make_shared, n, name): n for n, name in work}
             try:
                 for future in as_completed(futures):
@@ -415,6 +409,16 @@ def _run(
     finally:
         gc.unfreeze()
         _SHARED.clear()
+
+
+def worker_pool(workers: int) -> ProcessPoolExecutor:
+    """Forked worker processes that end with this one."""
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=die_with_parent,
+        initargs=(os.getpid(),),
+    )
 
 
 def die_with_parent(parent: int) -> None:

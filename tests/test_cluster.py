@@ -63,6 +63,13 @@ def cluster(tmp_path_factory, workers: int = 2, env: dict | None = None):
     )
 
 
+def english_handout(project, address: str, *more: str):
+    """`build --format handout --lang en` on the cluster at `address`."""
+    return run_cli(
+        project, "build", "--format", "handout", "--lang", "en", *more, "--cluster", address
+    )
+
+
 @pytest.fixture(scope="module")
 def local_cluster(tmp_path_factory):
     with cluster(tmp_path_factory) as running:
@@ -125,17 +132,7 @@ def test_a_worker_with_other_fonts_is_refused(tmp_path_factory, tmp_path):
         assert "NotoSerifCJK-Regular.ttc" in result.output
         assert "[cluster-mismatch]" in result.output
         assert not (project.output / SAMPLE / "en" / "handout.pdf").exists()
-        allowed = run_cli(
-            project,
-            "build",
-            "--format",
-            "handout",
-            "--lang",
-            "en",
-            "--allow-mismatch",
-            "--cluster",
-            other.scheduler_address,
-        )
+        allowed = english_handout(project, other.scheduler_address, "--allow-mismatch")
         assert allowed.exit_code == 0, allowed.output
         assert "warning: worker tcp://127.0.0.1:" in allowed.output
 
@@ -155,16 +152,7 @@ def test_an_error_on_a_worker_is_one_clear_message(local_cluster, tmp_path):
     project = copy_project(tmp_path / "project")
     css = project.styles / "handout.css"
     css.write_text(css.read_text() + "\nbody { background: url(https://example.com/x.png); }\n")
-    result = run_cli(
-        project,
-        "build",
-        "--format",
-        "handout",
-        "--lang",
-        "en",
-        "--cluster",
-        local_cluster.scheduler_address,
-    )
+    result = english_handout(project, local_cluster.scheduler_address)
     assert result.exit_code == 1, result.output
     assert "refused to load 'https://example.com/x.png'" in result.output
     assert "styles/handout.css" in result.output and "Traceback" not in result.output
@@ -301,13 +289,13 @@ def test_a_worker_that_differs_is_refused_by_each_task(local_cluster):
     client = distributed.Client(local_cluster.scheduler_address, set_as_default=False)
     try:
         expected = {**fingerprint(""), "pandoc": "pandoc 0.0"}  # as if this machine differed
-        running = Session(client, "", expected, False)
+        running = Session(client, "", expected)
         with pytest.raises(PressrunError) as raised:
             list(results(running, [("probe", len, ("abc",))]))
         message = str(raised.value)
         assert "error: worker tcp://127.0.0.1:" in message and "[cluster-mismatch]" in message
         assert "pandoc: pandoc " in message and "there, pandoc 0.0 here" in message
-        assert dict(results(Session(client, "", None, True), [("probe", len, ("abc",))])) == {0: 3}
+        assert dict(results(Session(client, "", None), [("probe", len, ("abc",))])) == {0: 3}
     finally:
         client.close()
 
